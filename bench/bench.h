@@ -1,0 +1,13 @@
+// strata bench --model NAME --device cpu --steps N [--warmup N] [--repeats N] [--threads N]
+// Trains one benchmark model of shared/bench/MODELS.md on data resident in memory and prints one
+// JSON line per run: {"model", "device", "batch", "samples_per_s", "peak_rss_mb"}.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace strata::bench {
+
+int run(const std::vector<std::string>& args);
+
+}  // namespace strata::bench

@@ -1,0 +1,25 @@
+// Elementwise activations. Each backward needs only y (the output), so no input is kept:
+// ReLU dy*(y>0), LeakyReLU dy*(y>0 ? 1 : slope), Sigmoid dy*y*(1-y), Tanh dy*(1-y^2).
+#pragma once
+
+#include "core/layer.h"
+
+namespace strata {
+
+enum class ActivationKind { kReLU, kLeakyReLU, kSigmoid, kTanh };
+
+class Activation final : public Layer {
+ public:
+  explicit Activation(ActivationKind kind, float slope = 0.01f);
+  const char* kind() const override;
+  Shape build(const Shape& in) override { return in; }
+  void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                const StepContext& ctx) override;
+
+ private:
+  ActivationKind kind_;
+  float slope_;
+};
+
+}  // namespace strata

@@ -1,0 +1,43 @@
+// Conv2D on NCHW: weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout]. Stride and
+// padding per axis; padding "same" (output = ceil(input / stride), the extra pad going to the
+// bottom/right as in TensorFlow), "valid" (none) or explicit. CPU: im2col + GEMM.
+#pragma once
+
+#include "core/layer.h"
+
+namespace strata {
+
+enum class PaddingMode { kExplicit, kSame, kValid };
+
+struct Conv2DOptions {
+  int64_t filters = 0;
+  int64_t kernel_h = 3, kernel_w = 3;
+  int64_t stride_h = 1, stride_w = 1;
+  PaddingMode padding_mode = PaddingMode::kExplicit;
+  int64_t pad_h = 0, pad_w = 0;  // explicit padding (top = bottom, left = right)
+  bool bias = true;
+  InitSpec::Kind init = InitSpec::Kind::kGlorotUniform;
+  float init_stddev = 0.02f;
+};
+
+class Conv2D final : public Layer {
+ public:
+  explicit Conv2D(const Conv2DOptions& o);
+  const char* kind() const override { return "conv2d"; }
+  Shape build(const Shape& in) override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
+  void setup(const Shape& in) override;
+  void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                const StepContext& ctx) override;
+
+ private:
+  Conv2DOptions o_;
+  int64_t cin_ = 0, h_ = 0, w_in_ = 0, ho_ = 0, wo_ = 0;
+  int64_t pad_top_ = 0, pad_left_ = 0;  // resolved from the padding mode
+  Tensor w_, b_, dw_, db_;
+  Tensor scratch_;  // im2col columns and per-thread partial gradients, sized in setup()
+};
+
+}  // namespace strata

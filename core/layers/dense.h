@@ -1,0 +1,32 @@
+// Dense (fully connected): y[N, out] = x[N, in] * W^T + b, W stored [out, in] as in PyTorch.
+#pragma once
+
+#include "core/layer.h"
+
+namespace strata {
+
+struct DenseOptions {
+  int64_t units = 0;
+  bool bias = true;
+  InitSpec::Kind init = InitSpec::Kind::kGlorotUniform;
+  float init_stddev = 0.02f;  // for init: normal
+};
+
+class Dense final : public Layer {
+ public:
+  explicit Dense(const DenseOptions& o);
+  const char* kind() const override { return "dense"; }
+  Shape build(const Shape& in) override;
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
+  void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                const StepContext& ctx) override;
+
+ private:
+  DenseOptions o_;
+  int64_t in_ = 0;
+  Tensor w_, b_, dw_, db_;
+};
+
+}  // namespace strata

@@ -1,0 +1,51 @@
+// MaxPool2D (NCHW; kernel, stride, padding; the argmax of each window is kept for backward) and
+// Upsample2D (nearest neighbour, integer scale per axis).
+#pragma once
+
+#include <vector>
+
+#include "core/layer.h"
+
+namespace strata {
+
+struct MaxPool2DOptions {
+  int64_t kernel_h = 2, kernel_w = 2;
+  int64_t stride_h = 2, stride_w = 2;
+  int64_t pad_h = 0, pad_w = 0;
+};
+
+class MaxPool2D final : public Layer {
+ public:
+  explicit MaxPool2D(const MaxPool2DOptions& o);
+  const char* kind() const override { return "maxpool2d"; }
+  Shape build(const Shape& in) override;
+  void setup(const Shape& in) override;
+  void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                const StepContext& ctx) override;
+
+ private:
+  MaxPool2DOptions o_;
+  int64_t c_ = 0, h_ = 0, w_ = 0, ho_ = 0, wo_ = 0;
+  std::vector<int32_t> argmax_;  // per output element, index within its input plane
+};
+
+struct Upsample2DOptions {
+  int64_t scale_h = 2, scale_w = 2;
+};
+
+class Upsample2D final : public Layer {
+ public:
+  explicit Upsample2D(const Upsample2DOptions& o);
+  const char* kind() const override { return "upsample2d"; }
+  Shape build(const Shape& in) override;
+  void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                const StepContext& ctx) override;
+
+ private:
+  Upsample2DOptions o_;
+  int64_t c_ = 0, h_ = 0, w_ = 0;
+};
+
+}  // namespace strata

@@ -1,0 +1,178 @@
+#include "core/sequential.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace strata {
+
+namespace {
+constexpr int64_t kParamAlign = 16;  // floats: each parameter tensor starts on 64 bytes
+int64_t align_up(int64_t n) { return (n + kParamAlign - 1) / kParamAlign * kParamAlign; }
+
+Shape sample_of(const Shape& s) {
+  Shape r;
+  switch (s.rank()) {
+    case 2: r = Shape{s[1]}; break;
+    case 3: r = Shape{s[1], s[2]}; break;
+    case 4: r = Shape{s[1], s[2], s[3]}; break;
+    default: r = Shape{}; break;
+  }
+  return r;
+}
+}  // namespace
+
+Shape batched(int64_t n, const Shape& sample) {
+  STRATA_CHECK(sample.rank() <= 3, "a sample has at most 3 dimensions (C, H, W), got "
+                                       << sample.str());
+  switch (sample.rank()) {
+    case 0: return Shape{n};
+    case 1: return Shape{n, sample[0]};
+    case 2: return Shape{n, sample[0], sample[1]};
+    default: return Shape{n, sample[0], sample[1], sample[2]};
+  }
+}
+
+void Sequential::add(std::unique_ptr<Layer> layer, std::string name) {
+  STRATA_CHECK(!built_, "cannot add a layer to a model that is already built");
+  if (name.empty()) name = std::to_string(layers_.size()) + "." + layer->kind();
+  layer->set_index(static_cast<uint32_t>(layers_.size()));
+  Slot slot;
+  slot.layer = std::move(layer);
+  slot.name = std::move(name);
+  layers_.push_back(std::move(slot));
+}
+
+void Sequential::build(const Shape& sample_shape, uint64_t seed) {
+  STRATA_CHECK(!built_, "model built twice");
+  STRATA_CHECK(!layers_.empty(), "a model needs at least one layer");
+  input_sample_shape_ = sample_shape;
+  Shape s = batched(1, sample_shape);
+  out_shapes_.clear();
+  int64_t total = 0;
+  for (auto& slot : layers_) {
+    try {
+      s = slot.layer->build(s);
+    } catch (const Error& e) {
+      STRATA_THROW("layer '" << slot.name << "': " << e.message());
+    }
+    out_shapes_.push_back(s);
+    slot.offset = total;
+    for (const ParamSpec& p : slot.layer->param_specs()) total += align_up(p.shape.numel());
+    slot.count = total - slot.offset;
+  }
+  output_sample_shape_ = sample_of(s);
+  params_ = Tensor(Shape{total});
+  grads_ = Tensor(Shape{total});
+  uint32_t param_index = 0;
+  for (auto& slot : layers_) {
+    int64_t off = slot.offset;
+    for (const ParamSpec& p : slot.layer->param_specs()) {
+      Tensor v = Tensor::view(params_.data() + off, p.shape);
+      Tensor g = Tensor::view(grads_.data() + off, p.shape);
+      initialize(v, p.init, seed, param_index++);
+      slot.params.push_back(v);
+      slot.grads.push_back(g);
+      named_.push_back({slot.name + "." + p.name, v, g, off, p.decay});
+      off += align_up(p.shape.numel());
+    }
+    slot.layer->bind(slot.params, slot.grads);
+  }
+  acts_.resize(layers_.size());
+  built_ = true;
+}
+
+void Sequential::prepare(const Shape& in) {
+  Shape s = in;
+  int64_t max_grad = in.numel();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i].layer->setup(s);
+    s = out_shapes_[i].with_batch(in[0]);
+    acts_[i].resize(s);
+    max_grad = std::max(max_grad, s.numel());
+  }
+  gbuf_[0].resize(Shape{max_grad});
+  gbuf_[1].resize(Shape{max_grad});
+  current_in_ = in;
+}
+
+const Tensor& Sequential::forward(const Tensor& x, const StepContext& ctx) {
+  STRATA_CHECK(built_, "forward on a model that was not built");
+  if (x.shape() != current_in_) {
+    STRATA_CHECK(x.rank() >= 1 && sample_of(x.shape()) == input_sample_shape_,
+                 "model input has shape " << x.shape().str() << ", but the model was built for "
+                                          << "samples of shape " << input_sample_shape_.str()
+                                          << "; check the data shape against the model's "
+                                             "input_shape");
+    prepare(x.shape());
+  }
+  input_ = &x;
+  const Tensor* in = &x;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i].layer->forward(*in, acts_[i], ctx);
+    in = &acts_[i];
+  }
+  return acts_.back();
+}
+
+const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx,
+                                   bool want_input_grad) {
+  STRATA_CHECK(dy.shape() == acts_.back().shape(),
+               "output gradient " << dy.shape().str() << " does not match the model output "
+                                  << acts_.back().shape().str());
+  const int n = num_layers();
+  Tensor cur = dy;
+  int buf = 0;
+  if (layers_[n - 1].output_grad_hook) {  // dy is the caller's: copy before adding to it
+    Tensor copy = Tensor::view(gbuf_[1].data(), dy.shape());
+    copy.copy_from(dy);
+    cur = copy;
+    buf = 0;
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    Slot& slot = layers_[i];
+    if (slot.output_grad_hook) slot.output_grad_hook(acts_[i], cur);
+    Tensor dx;
+    const bool need_dx = i > 0 || want_input_grad;
+    if (need_dx) {
+      const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
+      dx = Tensor::view(gbuf_[buf].data(), in_shape);
+    }
+    slot.layer->backward(i > 0 ? acts_[i - 1] : *input_, acts_[i], cur, need_dx ? &dx : nullptr, ctx);
+    if (grads_ready_ && ctx.param_grads) grads_ready_(i);
+    cur = dx;
+    buf ^= 1;
+  }
+  if (!want_input_grad) return nullptr;
+  input_grad_ = cur;
+  return &input_grad_;
+}
+
+void Sequential::add_output_grad_hook(int layer,
+                                      std::function<void(const Tensor& y, Tensor& dy)> hook) {
+  STRATA_CHECK(layer >= 0 && layer < num_layers(),
+               "no layer " << layer << " in a model of " << num_layers() << " layers");
+  layers_[layer].output_grad_hook = std::move(hook);
+}
+
+void Sequential::zero_grads() { grads_.fill(0.0f); }
+
+std::vector<Tensor*> Sequential::state() {
+  std::vector<Tensor*> all;
+  for (auto& slot : layers_)
+    for (Tensor* t : slot.layer->state()) all.push_back(t);
+  return all;
+}
+
+std::string Sequential::summary() const {
+  std::ostringstream os;
+  os << "input " << input_sample_shape_.str() << "\n";
+  for (size_t i = 0; i < layers_.size(); ++i)
+    os << "  " << layers_[i].name << " -> " << sample_of(out_shapes_[i]).str() << "  ("
+       << layers_[i].count << " params)\n";
+  os << "total parameters: " << params_.numel() << "\n";
+  return os.str();
+}
+
+}  // namespace strata

@@ -1,0 +1,105 @@
+// Sequential: a chain of layers with one flat parameter buffer and one flat gradient buffer.
+//
+// Every parameter tensor of every layer is a view into params(); its gradient is the view at the
+// same offset in grads(). All-reduce buckets are therefore slices of grads(), and an optimizer
+// step is one pass over both buffers. Activations and gradient scratch are owned here, sized on
+// the first batch of a shape and reused after, so a steady-state step allocates nothing.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/layer.h"
+
+namespace strata {
+
+// One parameter tensor of the model, named "<layer name>.<param name>" (e.g. "2.dense.weight").
+struct NamedParam {
+  std::string name;
+  Tensor value;
+  Tensor grad;
+  int64_t offset = 0;  // into the flat buffers
+  bool decay = true;
+};
+
+class Sequential {
+ public:
+  Sequential() = default;
+  Sequential(const Sequential&) = delete;
+  Sequential& operator=(const Sequential&) = delete;
+  Sequential(Sequential&&) = default;
+  Sequential& operator=(Sequential&&) = default;
+
+  // Appends a layer; `name` defaults to "<index>.<kind>".
+  void add(std::unique_ptr<Layer> layer, std::string name = "");
+  // Infers every shape from one sample's shape (no batch dimension, e.g. {1, 28, 28}), lays out
+  // the flat buffers and initialises the parameters from `seed`. Throws on a shape mismatch,
+  // naming the layer.
+  void build(const Shape& sample_shape, uint64_t seed);
+
+  // x must stay alive and unchanged until the matching backward.
+  const Tensor& forward(const Tensor& x, const StepContext& ctx);
+  // dy: dL/d(output of the last forward). Accumulates parameter gradients (if ctx.param_grads)
+  // and returns dL/dx when want_input_grad, else nullptr.
+  const Tensor* backward(const Tensor& dy, const StepContext& ctx, bool want_input_grad);
+
+  // Called after layer i's backward, once its parameter gradients are final (a reducer launches
+  // the all-reduce of a bucket as soon as all its layers have reported).
+  void set_grads_ready_hook(std::function<void(int layer)> hook) { grads_ready_ = std::move(hook); }
+  // Adds to dL/d(output of layer i) during backward, before layer i's backward runs: how a
+  // penalty on a layer's activations (sparsity) enters the gradient.
+  void add_output_grad_hook(int layer, std::function<void(const Tensor& y, Tensor& dy)> hook);
+
+  void zero_grads();
+
+  int num_layers() const { return static_cast<int>(layers_.size()); }
+  Layer& layer(int i) { return *layers_[i].layer; }
+  const std::string& layer_name(int i) const { return layers_[i].name; }
+  // Flat offset and count of layer i's parameters (count 0 for layers without parameters).
+  int64_t layer_param_offset(int i) const { return layers_[i].offset; }
+  int64_t layer_param_count(int i) const { return layers_[i].count; }
+  // Output of layer i from the last forward.
+  const Tensor& activation(int i) const { return acts_[i]; }
+  const Tensor& output() const { return acts_.back(); }
+  Shape output_sample_shape() const { return output_sample_shape_; }
+  Shape input_sample_shape() const { return input_sample_shape_; }
+
+  Tensor& params() { return params_; }
+  Tensor& grads() { return grads_; }
+  int64_t num_params() const { return params_.numel(); }
+  std::vector<NamedParam>& named_params() { return named_; }
+  // Non-parameter state of all layers (BatchNorm running statistics), in layer order.
+  std::vector<Tensor*> state();
+  bool built() const { return built_; }
+  // A table of layers, output shapes and parameter counts.
+  std::string summary() const;
+
+ private:
+  struct Slot {
+    std::unique_ptr<Layer> layer;
+    std::string name;
+    int64_t offset = 0, count = 0;
+    std::vector<Tensor> params, grads;
+    std::function<void(const Tensor&, Tensor&)> output_grad_hook;
+  };
+  void prepare(const Shape& in);  // sizes activations and scratch for a new input shape
+
+  std::vector<Slot> layers_;
+  std::vector<NamedParam> named_;
+  std::vector<Tensor> acts_;
+  std::vector<Shape> out_shapes_;  // per layer, batch 1, from build()
+  Tensor gbuf_[2];                 // ping-pong input-gradient buffers
+  Tensor params_, grads_;
+  const Tensor* input_ = nullptr;  // the last forward's input
+  Tensor input_grad_;
+  Shape input_sample_shape_, output_sample_shape_, current_in_;
+  std::function<void(int)> grads_ready_;
+  bool built_ = false;
+};
+
+// Prepends a batch dimension to a per-sample shape.
+Shape batched(int64_t n, const Shape& sample);
+
+}  // namespace strata

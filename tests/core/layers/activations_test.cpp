@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/layers/activations.h"
+#include "tests/support/gradcheck.h"
+
+namespace strata {
+namespace {
+
+TEST(Activation, ForwardValues) {
+  float xv[4] = {-2, -0.5f, 0.5f, 2};
+  Tensor x = Tensor::view(xv, Shape{1, 4}), y(Shape{1, 4});
+  Activation relu(ActivationKind::kReLU), leaky(ActivationKind::kLeakyReLU, 0.2f),
+      sig(ActivationKind::kSigmoid), th(ActivationKind::kTanh);
+  relu.forward(x, y, {});
+  EXPECT_EQ(y[0], 0.0f);
+  EXPECT_EQ(y[3], 2.0f);
+  leaky.forward(x, y, {});
+  EXPECT_FLOAT_EQ(y[0], -0.4f);
+  EXPECT_FLOAT_EQ(y[2], 0.5f);
+  sig.forward(x, y, {});
+  EXPECT_FLOAT_EQ(y[1], 1.0f / (1.0f + std::exp(0.5f)));
+  th.forward(x, y, {});
+  EXPECT_FLOAT_EQ(y[3], std::tanh(2.0f));
+}
+
+class ActivationGrad : public ::testing::TestWithParam<ActivationKind> {};
+
+TEST_P(ActivationGrad, GradientCheck) {
+  Activation a(GetParam(), 0.2f);
+  // Inputs kept 0.05 away from 0 so the central difference (eps 0.01) never crosses a kink.
+  EXPECT_EQ(testing::check_layer_gradients(a, Shape{3, 2, 4, 4}, {}, 0.05f), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, ActivationGrad,
+                         ::testing::Values(ActivationKind::kReLU, ActivationKind::kLeakyReLU,
+                                           ActivationKind::kSigmoid, ActivationKind::kTanh));
+
+}  // namespace
+}  // namespace strata

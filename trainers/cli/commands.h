@@ -1,0 +1,16 @@
+// The subcommands of the `strata` program. Each takes the arguments after its name and returns
+// the process exit code; errors are thrown as strata::Error and reported by main.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace strata::cli {
+
+using Args = std::vector<std::string>;
+
+int run_train(const Args& args);  // trainers/cli/cmd_train.cpp
+int run_bench(const Args& args);  // trainers/cli/cmd_bench.cpp
+int run_info(const Args& args);   // trainers/cli/cmd_info.cpp
+
+}  // namespace strata::cli

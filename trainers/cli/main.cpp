@@ -1,0 +1,54 @@
+// strata: the command-line front end. The only place that catches strata::Error: it prints the
+// message once and exits non-zero.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "core/error.h"
+#include "trainers/cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const strata::cli::Args&);
+};
+
+constexpr Command kCommands[] = {
+    {"train", "train a model from a YAML experiment file", strata::cli::run_train},
+    {"bench", "measure training throughput of the benchmark models", strata::cli::run_bench},
+    {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},
+};
+
+void usage(FILE* out) {
+  std::fprintf(out, "usage: strata <command> [options]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
+  std::fprintf(out, "\n'strata <command> --help' describes a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(strata::cli::Args(argv + 2, argv + argc));
+    } catch (const strata::Error& e) {
+      std::fprintf(stderr, "strata %s: error: %s\n", c.name, e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "strata %s: internal error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "strata: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

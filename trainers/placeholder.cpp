@@ -1,0 +1,1 @@
+// (trainers are added by later issues)
