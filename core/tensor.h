@@ -32,7 +32,8 @@ class Tensor {
   const Shape& shape() const { return shape_; }
   int rank() const { return shape_.rank(); }
   int64_t dim(int i) const { return shape_[i]; }
-  int64_t numel() const { return shape_.numel(); }
+  // 0 for a default-constructed (empty) tensor.
+  int64_t numel() const { return data_ ? shape_.numel() : 0; }
   bool empty() const { return data_ == nullptr; }
   float& operator[](int64_t i) { return data_[i]; }
   float operator[](int64_t i) const { return data_[i]; }
