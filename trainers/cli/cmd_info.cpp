@@ -1,9 +1,13 @@
 // strata info: what this build is and what it runs on.
 #include <cstdio>
+#include <string>
 
 #include <cblas.h>
 
 #include "core/blas.h"
+#ifdef STRATA_WITH_CUDA
+#include "core/cuda/device.h"
+#endif
 #include "trainers/cli/commands.h"
 
 namespace strata::cli {
@@ -13,7 +17,10 @@ int run_info(const Args&) {
   std::printf("cpu threads: %d\n", cpu_threads());
   std::printf("blas: %s\n", openblas_get_config());
 #ifdef STRATA_WITH_CUDA
-  std::printf("cuda: built\n");
+  std::string why;
+  const int n = cuda::device_count(&why);
+  std::printf("cuda: built, %d device(s)%s%s\n", n, n ? "" : ": ", n ? "" : why.c_str());
+  for (int i = 0; i < n; ++i) std::printf("  gpu %d: %s\n", i, cuda::device_name(i).c_str());
 #else
   std::printf("cuda: not built\n");
 #endif

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs Strata's dependencies from Debian packages, then configures and builds into build/.
+#   launch/setup.sh [--cuda AUTO|ON|OFF] [--build-dir DIR] [--type Release|Debug] [--skip-apt]
+# Programs land in DIR/bin (strata, and the test programs that ctest runs).
+set -euo pipefail
+
+cuda=AUTO build_dir=build build_type=Release skip_apt=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --cuda) cuda=$2; shift 2 ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    --type) build_type=$2; shift 2 ;;
+    --skip-apt) skip_apt=1; shift ;;
+    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config
+  openmpi-bin libopenmpi-dev          # MPI communicator, mpirun
+  libhdf5-dev                         # data shards and checkpoints
+  libyaml-cpp-dev                     # experiment files
+  libgtest-dev                        # tests
+  libopenblas-dev libopenblas-openmp-dev  # CPU GEMM (OpenMP build: one thread pool with ours)
+  libpng-dev zlib1g-dev               # PNG data and sample grids; gzip'd IDX files
+  dataset-fashion-mnist               # the real data set of the main job
+)
+if [[ $skip_apt == 0 ]]; then
+  sudo=""
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup.sh: run as root or install sudo" >&2; exit 1; }
+    sudo=sudo
+  fi
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${packages[@]}"
+fi
+
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSTRATA_CUDA="$cuda"
+cmake --build "$build_dir" -j"$(nproc)"
+echo "setup.sh: built into $build_dir/bin"

@@ -1,0 +1,27 @@
+// A plain autoencoder training run on images held in memory: the loop behind `strata train`
+// until the full trainers (stacked, GAN, distributed, checkpoints) arrive.
+//
+// Each epoch visits the training images in a permutation drawn from (seed, epoch); each step
+// reconstructs a batch under MSE; at the end of each epoch the test set is reconstructed in eval
+// mode and its MSE reported.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/config/yaml_map.h"
+
+namespace strata {
+
+struct AutoencoderRunResult {
+  double final_train_loss = 0;  // mean over the last epoch
+  double test_mse = 0;
+  int64_t steps = 0;
+  double samples_per_s = 0;
+};
+
+// Runs the experiment file's `trainer`, `data`, `model` and `optimizer` sections (see
+// configs/fashion_mnist_ae.yaml); prints progress lines to stdout.
+AutoencoderRunResult run_autoencoder(const YamlMap& config);
+
+}  // namespace strata

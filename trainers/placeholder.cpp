@@ -1,1 +1,0 @@
-// (trainers are added by later issues)
