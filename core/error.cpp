@@ -13,8 +13,12 @@ std::string format(const std::string& message, const char* file, int line) {
 }
 }  // namespace
 
-void set_error_rank(int rank) { g_rank.store(rank); }
-int error_rank() { return g_rank.load(); }
+void set_error_rank(int rank) {
+  g_rank.store(rank);
+}
+int error_rank() {
+  return g_rank.load();
+}
 
 Error::Error(const std::string& message, const char* file, int line)
     : std::runtime_error(format(message, file, line)), message_(message) {}

@@ -25,14 +25,14 @@ class Error : public std::runtime_error {
 
 }  // namespace strata
 
-#define STRATA_THROW(msg)                                         \
-  do {                                                            \
-    std::ostringstream strata_error_os_;                          \
-    strata_error_os_ << msg;                                      \
+#define STRATA_THROW(msg)                                              \
+  do {                                                                 \
+    std::ostringstream strata_error_os_;                               \
+    strata_error_os_ << msg;                                           \
     throw ::strata::Error(strata_error_os_.str(), __FILE__, __LINE__); \
   } while (0)
 
-#define STRATA_CHECK(cond, msg) \
-  do {                          \
+#define STRATA_CHECK(cond, msg)     \
+  do {                              \
     if (!(cond)) STRATA_THROW(msg); \
   } while (0)

@@ -22,12 +22,18 @@ InitSpec::Kind parse_init_kind(const std::string& name) {
 
 const char* init_kind_name(InitSpec::Kind kind) {
   switch (kind) {
-    case InitSpec::Kind::kZeros: return "zeros";
-    case InitSpec::Kind::kOnes: return "ones";
-    case InitSpec::Kind::kGlorotUniform: return "glorot";
-    case InitSpec::Kind::kHeNormal: return "he";
-    case InitSpec::Kind::kNormal: return "normal";
-    case InitSpec::Kind::kUniformFanIn: return "uniform_fan_in";
+    case InitSpec::Kind::kZeros:
+      return "zeros";
+    case InitSpec::Kind::kOnes:
+      return "ones";
+    case InitSpec::Kind::kGlorotUniform:
+      return "glorot";
+    case InitSpec::Kind::kHeNormal:
+      return "he";
+    case InitSpec::Kind::kNormal:
+      return "normal";
+    case InitSpec::Kind::kUniformFanIn:
+      return "uniform_fan_in";
   }
   return "?";
 }

@@ -9,28 +9,42 @@ namespace strata {
 
 namespace {
 constexpr int64_t kParamAlign = 16;  // floats: each parameter tensor starts on 64 bytes
-int64_t align_up(int64_t n) { return (n + kParamAlign - 1) / kParamAlign * kParamAlign; }
+int64_t align_up(int64_t n) {
+  return (n + kParamAlign - 1) / kParamAlign * kParamAlign;
+}
 
 Shape sample_of(const Shape& s) {
   Shape r;
   switch (s.rank()) {
-    case 2: r = Shape{s[1]}; break;
-    case 3: r = Shape{s[1], s[2]}; break;
-    case 4: r = Shape{s[1], s[2], s[3]}; break;
-    default: r = Shape{}; break;
+    case 2:
+      r = Shape{s[1]};
+      break;
+    case 3:
+      r = Shape{s[1], s[2]};
+      break;
+    case 4:
+      r = Shape{s[1], s[2], s[3]};
+      break;
+    default:
+      r = Shape{};
+      break;
   }
   return r;
 }
 }  // namespace
 
 Shape batched(int64_t n, const Shape& sample) {
-  STRATA_CHECK(sample.rank() <= 3, "a sample has at most 3 dimensions (C, H, W), got "
-                                       << sample.str());
+  STRATA_CHECK(sample.rank() <= 3,
+               "a sample has at most 3 dimensions (C, H, W), got " << sample.str());
   switch (sample.rank()) {
-    case 0: return Shape{n};
-    case 1: return Shape{n, sample[0]};
-    case 2: return Shape{n, sample[0], sample[1]};
-    default: return Shape{n, sample[0], sample[1], sample[2]};
+    case 0:
+      return Shape{n};
+    case 1:
+      return Shape{n, sample[0]};
+    case 2:
+      return Shape{n, sample[0], sample[1]};
+    default:
+      return Shape{n, sample[0], sample[1], sample[2]};
   }
 }
 
@@ -116,8 +130,7 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& ctx) {
   return acts_.back();
 }
 
-const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx,
-                                   bool want_input_grad) {
+const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx, bool want_input_grad) {
   STRATA_CHECK(dy.shape() == acts_.back().shape(),
                "output gradient " << dy.shape().str() << " does not match the model output "
                                   << acts_.back().shape().str());
@@ -139,7 +152,8 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx,
       const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
       dx = Tensor::view(gbuf_[buf].data(), in_shape);
     }
-    slot.layer->backward(i > 0 ? acts_[i - 1] : *input_, acts_[i], cur, need_dx ? &dx : nullptr, ctx);
+    slot.layer->backward(i > 0 ? acts_[i - 1] : *input_, acts_[i], cur, need_dx ? &dx : nullptr,
+                         ctx);
     if (grads_ready_ && ctx.param_grads) grads_ready_(i);
     cur = dx;
     buf ^= 1;
@@ -156,7 +170,9 @@ void Sequential::add_output_grad_hook(int layer,
   layers_[layer].output_grad_hook = std::move(hook);
 }
 
-void Sequential::zero_grads() { grads_.fill(0.0f); }
+void Sequential::zero_grads() {
+  grads_.fill(0.0f);
+}
 
 std::vector<Tensor*> Sequential::state() {
   std::vector<Tensor*> all;

@@ -12,13 +12,15 @@ std::shared_ptr<float[]> allocate_floats(int64_t n) {
   size_t bytes = static_cast<size_t>(n > 0 ? n : 1) * sizeof(float);
   bytes = (bytes + kAlign - 1) / kAlign * kAlign;
   auto* p = static_cast<float*>(std::aligned_alloc(kAlign, bytes));
-  STRATA_CHECK(p != nullptr, "out of host memory allocating " << bytes
-                                 << " bytes; reduce the batch size or the model size");
+  STRATA_CHECK(p != nullptr, "out of host memory allocating "
+                                 << bytes << " bytes; reduce the batch size or the model size");
   std::memset(p, 0, bytes);
   return std::shared_ptr<float[]>(p, [](float* q) { std::free(q); });
 }
 
-Tensor::Tensor(const Shape& shape) { resize(shape); }
+Tensor::Tensor(const Shape& shape) {
+  resize(shape);
+}
 
 Tensor Tensor::view(float* data, const Shape& shape) {
   Tensor t;
@@ -28,9 +30,9 @@ Tensor Tensor::view(float* data, const Shape& shape) {
 }
 
 Tensor Tensor::reshaped(const Shape& shape) const {
-  STRATA_CHECK(shape.numel() == numel(), "cannot reshape " << shape_.str() << " ("
-                                             << numel() << " values) to " << shape.str() << " ("
-                                             << shape.numel() << " values)");
+  STRATA_CHECK(shape.numel() == numel(), "cannot reshape " << shape_.str() << " (" << numel()
+                                                           << " values) to " << shape.str() << " ("
+                                                           << shape.numel() << " values)");
   Tensor t = *this;
   t.shape_ = shape;
   return t;
@@ -39,8 +41,7 @@ Tensor Tensor::reshaped(const Shape& shape) const {
 void Tensor::resize(const Shape& shape) {
   const int64_t n = shape.numel();
   if (storage_ == nullptr && data_ != nullptr) {
-    STRATA_CHECK(n <= numel(), "cannot grow a view of " << numel() << " values to "
-                                                        << shape.str());
+    STRATA_CHECK(n <= numel(), "cannot grow a view of " << numel() << " values to " << shape.str());
   } else if (n > capacity_ || storage_ == nullptr) {
     storage_ = allocate_floats(n);
     capacity_ = n;
@@ -55,8 +56,8 @@ void Tensor::fill(float value) {
 }
 
 void Tensor::copy_from(const Tensor& other) {
-  STRATA_CHECK(other.numel() == numel(), "copy of " << other.shape().str() << " into "
-                                                    << shape_.str() << ": sizes differ");
+  STRATA_CHECK(other.numel() == numel(),
+               "copy of " << other.shape().str() << " into " << shape_.str() << ": sizes differ");
   if (numel() > 0) std::memcpy(data_, other.data(), sizeof(float) * numel());
 }
 

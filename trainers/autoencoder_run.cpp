@@ -79,7 +79,8 @@ double evaluate(Sequential& model, const Images& test, int64_t batch_size) {
 }  // namespace
 
 AutoencoderRunResult run_autoencoder(const YamlMap& config) {
-  const uint64_t seed = static_cast<uint64_t>(config.get_int_or("seed", 1, IntRange::non_negative()));
+  const uint64_t seed =
+      static_cast<uint64_t>(config.get_int_or("seed", 1, IntRange::non_negative()));
 
   YamlMap trainer = config.get_map("trainer");
   trainer.get_choice("kind", {"autoencoder"});
@@ -109,7 +110,8 @@ AutoencoderRunResult run_autoencoder(const YamlMap& config) {
     config.fail("an autoencoder's output must have the input's size: output " +
                 model.output_sample_shape().str() + ", input " + sample.str());
   STRATA_CHECK(train.count >= batch_size, "trainer.batch_size " << batch_size << " exceeds the "
-                                              << train.count << " training images");
+                                                                << train.count
+                                                                << " training images");
 
   std::printf("model: %s", model.summary().c_str());
   std::printf("data: %lld training and %lld test images of %lldx%lld\n",
@@ -140,7 +142,7 @@ AutoencoderRunResult run_autoencoder(const YamlMap& config) {
       model.zero_grads();
       const float loss = mse.forward_backward(model.forward(batch, ctx), target, dy);
       STRATA_CHECK(std::isfinite(loss), "the loss became " << loss << " at step " << result.steps
-                                            << "; lower optimizer.lr");
+                                                           << "; lower optimizer.lr");
       model.backward(dy, ctx, false);
       opt->step(model.params(), model.grads());
       ++result.steps;

@@ -23,8 +23,8 @@ std::string device_name(int i) {
   if (cudaGetDeviceProperties(&p, i) != cudaSuccess) return "unknown";
   std::ostringstream os;
   os << p.name << ", sm_" << p.major << p.minor << ", "
-     << static_cast<double>(p.totalGlobalMem) / (1 << 30) << " GiB (cuDNN "
-     << cudnnGetVersion() << ", NCCL " << NCCL_VERSION_CODE << ")";
+     << static_cast<double>(p.totalGlobalMem) / (1 << 30) << " GiB (cuDNN " << cudnnGetVersion()
+     << ", NCCL " << NCCL_VERSION_CODE << ")";
   return os.str();
 }
 

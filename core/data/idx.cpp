@@ -40,8 +40,8 @@ IdxArray read_idx(const std::string& path) {
   while (got < total) {
     const int chunk = static_cast<int>(std::min<int64_t>(total - got, 1 << 30));
     const int r = gzread(f.get(), a.values.data() + got, chunk);
-    STRATA_CHECK(r > 0, path << ": truncated: header says " << total << " values, file has "
-                             << got << "; download or convert it again");
+    STRATA_CHECK(r > 0, path << ": truncated: header says " << total << " values, file has " << got
+                             << "; download or convert it again");
     got += r;
   }
   return a;

@@ -16,10 +16,14 @@ Activation::Activation(ActivationKind kind, float slope) : kind_(kind), slope_(s
 
 const char* Activation::kind() const {
   switch (kind_) {
-    case ActivationKind::kReLU: return "relu";
-    case ActivationKind::kLeakyReLU: return "leaky_relu";
-    case ActivationKind::kSigmoid: return "sigmoid";
-    case ActivationKind::kTanh: return "tanh";
+    case ActivationKind::kReLU:
+      return "relu";
+    case ActivationKind::kLeakyReLU:
+      return "leaky_relu";
+    case ActivationKind::kSigmoid:
+      return "sigmoid";
+    case ActivationKind::kTanh:
+      return "tanh";
   }
   return "?";
 }

@@ -61,7 +61,8 @@ void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* d
       }
     }
   }
-  if (dx) gemm(false, false, n, in_, out, 1.0f, dy.data(), out, w_.data(), in_, 0.0f, dx->data(), in_);
+  if (dx)
+    gemm(false, false, n, in_, out, 1.0f, dy.data(), out, w_.data(), in_, 0.0f, dx->data(), in_);
 }
 
 }  // namespace strata

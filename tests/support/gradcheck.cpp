@@ -81,13 +81,20 @@ int check_layer_gradients(Layer& layer, const Shape& in_shape, const GradCheckOp
   model.add(std::make_unique<Borrowed>(layer));
   Shape sample;
   switch (in_shape.rank()) {
-    case 2: sample = Shape{in_shape[1]}; break;
-    case 3: sample = Shape{in_shape[1], in_shape[2]}; break;
-    default: sample = Shape{in_shape[1], in_shape[2], in_shape[3]}; break;
+    case 2:
+      sample = Shape{in_shape[1]};
+      break;
+    case 3:
+      sample = Shape{in_shape[1], in_shape[2]};
+      break;
+    default:
+      sample = Shape{in_shape[1], in_shape[2], in_shape[3]};
+      break;
   }
   model.build(sample, opt.seed);
   // Give zero-initialised parameters (biases, BN beta) random values so every path is exercised.
-  for (auto& p : model.named_params()) fill_random(p.value, 7 + static_cast<uint32_t>(p.offset), 0.5f);
+  for (auto& p : model.named_params())
+    fill_random(p.value, 7 + static_cast<uint32_t>(p.offset), 0.5f);
 
   Tensor x(in_shape);
   fill_random(x, 1, 1.0f, input_margin);

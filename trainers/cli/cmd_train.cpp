@@ -13,8 +13,8 @@ int run_train(const Args& args) {
     std::printf("usage: strata train CONFIG.yaml\n");
     return 0;
   }
-  STRATA_CHECK(args.size() == 1, "usage: strata train CONFIG.yaml (got " << args.size()
-                                                                          << " arguments)");
+  STRATA_CHECK(args.size() == 1,
+               "usage: strata train CONFIG.yaml (got " << args.size() << " arguments)");
   const YamlMap config = YamlMap::load(args[0]);
   const AutoencoderRunResult r = run_autoencoder(config);
   std::printf("done: %lld steps, %.0f samples/s, final test mse %.5f\n",
