@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/layer.h"
+#include "core/layers/im2col.h"
 
 namespace strata {
 
@@ -38,6 +39,18 @@ class Conv2D final : public Layer {
   int64_t pad_top_ = 0, pad_left_ = 0;  // resolved from the padding mode
   Tensor w_, b_, dw_, db_;
   Tensor scratch_;  // im2col columns and per-thread partial gradients, sized in setup()
+
+  // Scratch layout, per thread t at scratch_ + t * slice_: the column matrix of one image group,
+  // a packed [Cout, group * plane] output / output gradient (groups of more than one image),
+  // then partial dW and db (threads > 0; thread 0 adds straight into the gradients).
+  ConvGeometry geom_;  // x's side: Cin x H x W images, Ho x Wo columns
+  BatchSplit split_;
+  int64_t off_buf_ = 0, off_dw_ = 0, off_db_ = 0, slice_ = 0;
+  float* slice(int t) { return scratch_.data() + t * slice_; }
+  // A kernel that covers the whole image (geom_.is_dense()) is a plain matrix product over the
+  // whole batch: no columns, one multithreaded GEMM per product.
+  void forward_dense(const Tensor& x, Tensor& y);
+  void backward_dense(const Tensor& x, const Tensor& dy, Tensor* dx, const StepContext& ctx);
 };
 
 }  // namespace strata
