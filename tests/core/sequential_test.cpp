@@ -1,0 +1,154 @@
+// Sequential: the flat parameter/gradient buffers, the backward hooks, and that a steady-state
+// training step allocates no heap memory.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include "core/error.h"
+#include "core/layers/activations.h"
+#include "core/layers/batchnorm.h"
+#include "core/layers/conv2d.h"
+#include "core/layers/conv_transpose2d.h"
+#include "core/layers/dense.h"
+#include "core/layers/dropout.h"
+#include "core/layers/pooling.h"
+#include "core/layers/reshape.h"
+#include "core/losses/loss.h"
+#include "core/optim/optimizer.h"
+#include "core/sequential.h"
+
+// Counts every heap allocation of this test program (malloc-backed, so free() is the match).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+static std::atomic<long> g_allocations{0};
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace strata {
+namespace {
+
+Sequential small_mlp() {
+  Sequential m;
+  m.add(std::make_unique<Dense>(DenseOptions{.units = 4}));
+  m.add(std::make_unique<Activation>(ActivationKind::kReLU));
+  m.add(std::make_unique<Dense>(DenseOptions{.units = 3, .bias = false}));
+  m.build(Shape{5}, 1);
+  return m;
+}
+
+TEST(Sequential, ParametersAreViewsIntoOneFlatBuffer) {
+  Sequential m = small_mlp();
+  auto& ps = m.named_params();
+  ASSERT_EQ(ps.size(), 3u);
+  EXPECT_EQ(ps[0].name, "0.dense.weight");
+  EXPECT_EQ(ps[1].name, "0.dense.bias");
+  EXPECT_EQ(ps[2].name, "2.dense.weight");
+  EXPECT_FALSE(ps[1].decay);
+  for (auto& p : ps) {
+    EXPECT_EQ(p.value.data(), m.params().data() + p.offset);
+    EXPECT_EQ(p.grad.data(), m.grads().data() + p.offset);
+    EXPECT_EQ(p.offset % 16, 0);  // 64-byte aligned
+  }
+  EXPECT_EQ(m.layer_param_count(1), 0);
+  EXPECT_EQ(m.layer_param_offset(2), ps[2].offset);
+  EXPECT_GE(m.num_params(), 5 * 4 + 4 + 4 * 3);
+}
+
+TEST(Sequential, SameSeedSameInitialParameters) {
+  Sequential a = small_mlp(), b = small_mlp();
+  for (int64_t i = 0; i < a.num_params(); ++i) ASSERT_EQ(a.params()[i], b.params()[i]);
+}
+
+TEST(Sequential, GradsReadyHookRunsInReverseLayerOrder) {
+  Sequential m = small_mlp();
+  std::vector<int> order;
+  m.set_grads_ready_hook([&](int layer) { order.push_back(layer); });
+  Tensor x(Shape{2, 5}), dy(Shape{2, 3});
+  dy.fill(1.0f);
+  m.forward(x, StepContext{});
+  m.backward(dy, StepContext{}, false);
+  EXPECT_EQ(order, (std::vector<int>{2, 1, 0}));
+}
+
+TEST(Sequential, OutputGradHookAddsToTheLayerGradient) {
+  Sequential a = small_mlp(), b = small_mlp();
+  b.add_output_grad_hook(1, [](const Tensor&, Tensor& dy) {
+    for (int64_t i = 0; i < dy.numel(); ++i) dy[i] += 1.0f;
+  });
+  Tensor x(Shape{2, 5}), dy(Shape{2, 3});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = 0.1f * static_cast<float>(i) - 0.3f;
+  dy.fill(0.5f);
+  for (Sequential* m : {&a, &b}) {
+    m->zero_grads();
+    m->forward(x, StepContext{});
+    m->backward(dy, StepContext{}, false);
+  }
+  // The first layer's gradient differs; the last layer's (after the hook point) does not.
+  EXPECT_NE(a.named_params()[0].grad[0], b.named_params()[0].grad[0]);
+  EXPECT_EQ(a.named_params()[2].grad[0], b.named_params()[2].grad[0]);
+}
+
+TEST(Sequential, WrongInputShapeIsAnError) {
+  Sequential m = small_mlp();
+  Tensor x(Shape{2, 6});
+  EXPECT_THROW(m.forward(x, StepContext{}), Error);
+}
+
+TEST(Sequential, ShapeMismatchAtBuildNamesTheLayer) {
+  Sequential m;
+  m.add(std::make_unique<Dense>(DenseOptions{.units = 4}));
+  try {
+    m.build(Shape{1, 28, 28}, 1);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("0.dense"), std::string::npos) << e.message();
+  }
+}
+
+// Every kind of layer, a loss and an optimizer: after two warm-up steps, a step allocates nothing.
+TEST(Sequential, SteadyStateStepAllocatesNothing) {
+  Sequential m;
+  m.add(std::make_unique<Conv2D>(Conv2DOptions{.filters = 4, .kernel_h = 3, .kernel_w = 3,
+                                               .padding_mode = PaddingMode::kSame}));
+  m.add(std::make_unique<BatchNorm>(BatchNormOptions{}));
+  m.add(std::make_unique<Activation>(ActivationKind::kLeakyReLU, 0.2f));
+  m.add(std::make_unique<MaxPool2D>(MaxPool2DOptions{}));
+  m.add(std::make_unique<Upsample2D>(Upsample2DOptions{}));
+  m.add(std::make_unique<ConvTranspose2D>(ConvTranspose2DOptions{
+      .filters = 2, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2, .pad_h = 1,
+      .pad_w = 1}));
+  m.add(std::make_unique<Reshape>());
+  m.add(std::make_unique<Dropout>(0.3f));
+  m.add(std::make_unique<Dense>(DenseOptions{.units = 10}));
+  m.add(std::make_unique<BatchNorm>(BatchNormOptions{}));
+  m.add(std::make_unique<Activation>(ActivationKind::kSigmoid));
+  m.build(Shape{1, 8, 8}, 1);
+  Tensor x(Shape{16, 1, 8, 8}), target(Shape{16, 10}), dy(Shape{16, 10});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = static_cast<float>(i % 7) * 0.1f;
+  target.fill(0.5f);
+  MSELoss loss;
+  Adam opt(AdamOptions{});
+  auto step = [&](uint64_t s) {
+    StepContext ctx;
+    ctx.step = s;
+    m.zero_grads();
+    loss.forward_backward(m.forward(x, ctx), target, dy);
+    m.backward(dy, ctx, false);
+    opt.step(m.params(), m.grads());
+  };
+  step(0);
+  step(1);
+  const long before = g_allocations.load();
+  for (uint64_t s = 2; s < 6; ++s) step(s);
+  EXPECT_EQ(g_allocations.load() - before, 0) << "heap allocations in 4 steady-state steps";
+}
+
+}  // namespace
+}  // namespace strata
