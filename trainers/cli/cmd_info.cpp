@@ -15,7 +15,7 @@ namespace strata::cli {
 int run_info(const Args&) {
   std::printf("strata 0.1.0\n");
   std::printf("cpu threads: %d\n", cpu_threads());
-  std::printf("blas: %s\n", openblas_get_config());
+  std::printf("blas: %s, kernels %s\n", openblas_get_config(), blas_coretype());
 #ifdef STRATA_WITH_CUDA
   std::string why;
   const int n = cuda::device_count(&why);

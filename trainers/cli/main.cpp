@@ -5,6 +5,9 @@
 #include <exception>
 #include <string>
 
+#include <unistd.h>
+
+#include "core/blas.h"
 #include "core/error.h"
 #include "trainers/cli/commands.h"
 
@@ -31,6 +34,12 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const char* core = strata::blas_preferred_coretype()) {
+    // OpenBLAS fell back to generic kernels on a CPU it does not know; reload it with the kernels
+    // this CPU supports (see core/blas.h). If the exec fails, carry on with the slow kernels.
+    setenv("OPENBLAS_CORETYPE", core, 1);
+    execv("/proc/self/exe", argv);
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     usage(argc < 2 ? stderr : stdout);
