@@ -1,9 +1,93 @@
 #include "bench/bench.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "bench/args.h"
+#include "bench/models.h"
+#include "bench/profile.h"
+#include "bench/step.h"
+#include "core/blas.h"
 #include "core/error.h"
 
 namespace strata::bench {
 
-int run(const std::vector<std::string>&) { STRATA_THROW("strata bench: not implemented yet"); }
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+// Peak resident set of this process so far, in MiB (Linux reports ru_maxrss in KiB).
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+void check_finite(const StepLosses& l, const char* model, uint64_t step) {
+  STRATA_CHECK(std::isfinite(l.loss) && std::isfinite(l.d_loss),
+               model << ": loss is not finite at step " << step << " (loss " << l.loss
+                     << ", D loss " << l.d_loss << "); the timing would not be meaningful");
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args) {
+  const BenchOptions o = parse_bench_args(args);
+  if (o.help) {
+    std::fputs(bench_usage(), stdout);
+    return 0;
+  }
+  const ModelInfo& info = find_model(o.model);
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  set_cpu_threads(threads);
+  const int64_t batch = o.batch > 0 ? o.batch : info.batch;
+
+  std::unique_ptr<TrainStep> step = make_train_step(info, batch, o.seed);
+  const ResidentData data(info, step->sample_shape(), batch, static_cast<int>(o.data_batches),
+                          o.seed);
+
+  uint64_t s = 0;
+  StepLosses last;
+  for (int64_t i = 0; i < o.warmup; ++i, ++s) last = step->run(data.batch_view(s), s);
+  std::vector<double> window_s;
+  for (int64_t w = 0; w < o.windows; ++w) {
+    const auto t0 = Clock::now();
+    for (int64_t i = 0; i < o.steps; ++i, ++s) last = step->run(data.batch_view(s), s);
+    window_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    check_finite(last, info.name, s);
+  }
+  std::vector<double> rates;
+  for (double t : window_s) rates.push_back(static_cast<double>(o.steps * batch) / t);
+  const double rate = median(rates);
+  const double step_ms = median(window_s) / static_cast<double>(o.steps) * 1000.0;
+
+  std::printf(
+      "{\"model\": \"%s\", \"device\": \"%s\", \"batch\": %lld, \"samples_per_s\": %.1f, "
+      "\"peak_rss_mb\": %.1f, \"threads\": %d, \"steps\": %lld, \"windows\": %lld, "
+      "\"step_ms_median\": %.2f, \"blas_core\": \"%s\"}\n",
+      info.name, o.device.c_str(), static_cast<long long>(batch), rate, peak_rss_mb(), threads,
+      static_cast<long long>(o.steps), static_cast<long long>(o.windows), step_ms, blas_coretype());
+  std::fflush(stdout);
+
+  if (o.profile) {
+    std::fprintf(stderr, "last step: loss %.5f, D loss %.5f; measured step %.3f ms\n", last.loss,
+                 last.d_loss, step_ms);
+    profile_step(*step, data.batch_view(0), 5, stderr);
+  }
+  return 0;
+}
 
 }  // namespace strata::bench

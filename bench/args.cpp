@@ -1,0 +1,103 @@
+#include "bench/args.h"
+
+#include <charconv>
+
+#include "bench/models.h"
+#include "core/error.h"
+
+namespace strata::bench {
+
+namespace {
+
+int64_t parse_int(const std::string& flag, const std::string& text, int64_t min, int64_t max) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  STRATA_CHECK(ec == std::errc() && ptr == end && !text.empty(),
+               flag << " expects an integer, got '" << text << "'");
+  STRATA_CHECK(v >= min && v <= max,
+               flag << " must be between " << min << " and " << max << ", got " << v);
+  return v;
+}
+
+}  // namespace
+
+const char* bench_usage() {
+  return "usage: strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N]\n"
+         "                    [--threads N] [--batch N] [--data-batches N] [--seed N] [--profile]\n"
+         "\n"
+         "Trains one model of shared/bench/MODELS.md on random data resident in memory and prints\n"
+         "one JSON line: model, device, batch, samples_per_s (median over the timed windows),\n"
+         "peak_rss_mb (process peak RSS), threads, steps, windows, step_ms_median.\n"
+         "\n"
+         "  --model NAME       sae_finetune, sae_layer1, dcgan28 or dcgan64\n"
+         "  --device cpu       the only device built into the benchmark\n"
+         "  --steps N          timed steps per window (default 10)\n"
+         "  --warmup N         untimed steps before the first window (default 5)\n"
+         "  --windows N        timed windows, the median is reported (default 3; alias --repeats)\n"
+         "  --threads N        CPU threads for OpenMP and OpenBLAS (default: all cores)\n"
+         "  --batch N          batch size (default: MODELS.md's)\n"
+         "  --data-batches N   batches of resident data, cycled (default 4)\n"
+         "  --seed N           seed of the initial weights and random draws (default 1)\n"
+         "  --profile          after the run, print per-layer forward/backward times to stderr\n";
+}
+
+BenchOptions parse_bench_args(const std::vector<std::string>& args) {
+  BenchOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i], value;
+    bool has_value = false;
+    if (const size_t eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_value = true;
+    }
+    auto take = [&]() -> const std::string& {
+      if (!has_value) {
+        STRATA_CHECK(i + 1 < args.size(), flag << " needs a value; see 'strata bench --help'");
+        value = args[++i];
+        has_value = true;
+      }
+      return value;
+    };
+    auto no_value = [&]() { STRATA_CHECK(!has_value, flag << " takes no value"); };
+    if (flag == "--help" || flag == "-h") {
+      no_value();
+      o.help = true;
+    } else if (flag == "--model") {
+      o.model = take();
+    } else if (flag == "--device") {
+      o.device = take();
+    } else if (flag == "--steps") {
+      o.steps = parse_int(flag, take(), 1, 1000000);
+    } else if (flag == "--warmup") {
+      o.warmup = parse_int(flag, take(), 0, 1000000);
+    } else if (flag == "--windows" || flag == "--repeats") {
+      o.windows = parse_int(flag, take(), 1, 1000);
+    } else if (flag == "--threads") {
+      o.threads = static_cast<int>(parse_int(flag, take(), 1, 4096));
+    } else if (flag == "--batch") {
+      o.batch = parse_int(flag, take(), 1, 1 << 20);
+    } else if (flag == "--data-batches") {
+      o.data_batches = parse_int(flag, take(), 1, 64);
+    } else if (flag == "--seed") {
+      o.seed = static_cast<uint64_t>(parse_int(flag, take(), 0, INT64_MAX));
+    } else if (flag == "--profile") {
+      no_value();
+      o.profile = true;
+    } else {
+      STRATA_THROW("unknown option '" << args[i] << "'; see 'strata bench --help'");
+    }
+  }
+  if (o.help) return o;
+  STRATA_CHECK(!o.model.empty(),
+               "--model is required; the models are sae_finetune, sae_layer1, "
+               "dcgan28 and dcgan64 (shared/bench/MODELS.md)");
+  find_model(o.model);  // throws for an unknown name
+  STRATA_CHECK(o.device == "cpu", "--device " << o.device
+                                              << ": only the cpu device is built into strata "
+                                                 "bench; use --device cpu");
+  return o;
+}
+
+}  // namespace strata::bench

@@ -1,0 +1,28 @@
+// The options of `strata bench`. Unknown flags, missing or malformed values and devices that are
+// not built are errors (strata::Error) that say what is accepted.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace strata::bench {
+
+struct BenchOptions {
+  std::string model;           // --model NAME (required): a model of shared/bench/MODELS.md
+  std::string device = "cpu";  // --device cpu (the only device this build runs)
+  int64_t steps = 10;          // --steps N: timed steps per window
+  int64_t warmup = 5;          // --warmup N: untimed steps first
+  int64_t windows = 3;       // --windows N (alias --repeats): timed windows; the median is reported
+  int threads = 0;           // --threads N: CPU threads; 0 = all cores
+  int64_t batch = 0;         // --batch N: overrides the model's batch size; 0 = MODELS.md's
+  int64_t data_batches = 4;  // --data-batches N: resident batches, cycled
+  uint64_t seed = 1;         // --seed N
+  bool profile = false;      // --profile: per-layer times to stderr after the run
+  bool help = false;         // --help
+};
+
+BenchOptions parse_bench_args(const std::vector<std::string>& args);
+const char* bench_usage();
+
+}  // namespace strata::bench
