@@ -1,6 +1,8 @@
 #include "core/layers/activations.h"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "core/error.h"
 
@@ -8,7 +10,16 @@ namespace strata {
 
 namespace {
 constexpr int64_t kParallelMin = 16384;  // below this, a parallel loop costs more than it saves
+
+// c ? a : b without a branch. GCC (default -ftrapping-math) does not if-convert a float select
+// whose arm multiplies or loads, so `o > 0 ? g : s * g` stays a branch per value, does not
+// vectorize and mispredicts on random signs (LeakyReLU was 5-8x slower than ReLU). Both arms are
+// computed; the chosen value is bit-identical to the ternary's.
+inline float select(bool c, float a, float b) {
+  const uint32_t m = 0u - static_cast<uint32_t>(c);
+  return std::bit_cast<float>((std::bit_cast<uint32_t>(a) & m) | (std::bit_cast<uint32_t>(b) & ~m));
 }
+}  // namespace
 
 Activation::Activation(ActivationKind kind, float slope) : kind_(kind), slope_(slope) {
   STRATA_CHECK(slope >= 0.0f, "leaky_relu: slope must be >= 0, got " << slope);
@@ -40,7 +51,7 @@ void Activation::forward(const Tensor& x, Tensor& y, const StepContext&) {
       break;
     case ActivationKind::kLeakyReLU:
 #pragma omp parallel for simd if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) b[i] = a[i] > 0.0f ? a[i] : s * a[i];
+      for (int64_t i = 0; i < n; ++i) b[i] = select(a[i] > 0.0f, a[i], s * a[i]);
       break;
     case ActivationKind::kSigmoid:
 #pragma omp parallel for simd if (n >= kParallelMin)
@@ -64,11 +75,11 @@ void Activation::backward(const Tensor&, const Tensor& y, const Tensor& dy, Tens
   switch (kind_) {
     case ActivationKind::kReLU:
 #pragma omp parallel for simd if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) d[i] = o[i] > 0.0f ? g[i] : 0.0f;
+      for (int64_t i = 0; i < n; ++i) d[i] = select(o[i] > 0.0f, g[i], 0.0f);
       break;
     case ActivationKind::kLeakyReLU:
 #pragma omp parallel for simd if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) d[i] = o[i] > 0.0f ? g[i] : s * g[i];
+      for (int64_t i = 0; i < n; ++i) d[i] = select(o[i] > 0.0f, g[i], s * g[i]);
       break;
     case ActivationKind::kSigmoid:
 #pragma omp parallel for simd if (n >= kParallelMin)
