@@ -37,8 +37,14 @@ int main(int argc, char** argv) {
   if (const char* core = strata::blas_preferred_coretype()) {
     // OpenBLAS fell back to generic kernels on a CPU it does not know; reload it with the kernels
     // this CPU supports (see core/blas.h). If the exec fails, carry on with the slow kernels.
+    // The resolved path keeps the process name 'strata' (exec of /proc/self/exe shows 'exe').
     setenv("OPENBLAS_CORETYPE", core, 1);
-    execv("/proc/self/exe", argv);
+    char self[4096];
+    const ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (len > 0) {
+      self[len] = '\0';
+      execv(self, argv);
+    }
   }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
