@@ -1,5 +1,6 @@
 #include "core/layers/batchnorm.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -7,8 +8,8 @@
 namespace strata {
 
 // Channel c of an [N, C, S] view (S = H * W, or 1 for [N, C]) is the N runs of S contiguous
-// values at i * C * S + c * S. Every loop below runs over channels in parallel (each channel's
-// statistics and gradients are its own, so threads never share an output) and sums in double.
+// values at i * C * S + c * S. Every loop below runs over blocks of channels in parallel (each
+// channel's statistics and gradients are its own, so threads never share an output).
 
 namespace {
 constexpr int64_t kParallelMin = 16384;  // values; below this, a parallel loop costs more
@@ -49,6 +50,28 @@ void BatchNorm::bind(std::span<Tensor> params, std::span<Tensor> grads) {
   dbeta_ = grads[1];
 }
 
+namespace {
+
+// Channels are processed in blocks: one channel at a time for 2-D input (its S values per sample
+// are contiguous, and their partial sums vectorise), 64 at a time for 1-D input (S = 1: the block's
+// values are contiguous within each sample's row, so rows are read in order rather than with a
+// stride of C). Per-row partial sums are float (at most S values), totals double.
+constexpr int64_t kBlock1d = 64;
+
+struct Blocks {
+  int64_t size, count;
+  Blocks(int64_t C, int64_t S) : size(S == 1 ? kBlock1d : 1), count((C + size - 1) / size) {}
+};
+
+// Calls f(offset of channel c in sample i, j) for each sample i and channel c0 + j of the block.
+template <class F>
+inline void for_block(int64_t n, int64_t C, int64_t S, int64_t c0, int64_t nb, F&& f) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < nb; ++j) f((i * C + c0 + j) * S, j);
+}
+
+}  // namespace
+
 void BatchNorm::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
   const int64_t n = x.dim(0), C = c_, S = spatial_, m = n * S;
   const float* xp = x.data();
@@ -57,59 +80,67 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
   const float* b = o_.affine ? beta_.data() : nullptr;
   float* rm = running_mean_.data();
   float* rv = running_var_.data();
-  const double eps = o_.eps;
-
-  if (!ctx.training) {
-#pragma omp parallel for if (n * C * S >= kParallelMin)
-    for (int64_t c = 0; c < C; ++c) {
-      const float mean = rm[c];
-      const float scale = static_cast<float>((g ? g[c] : 1.0f) / std::sqrt(rv[c] + eps));
-      const float shift = b ? b[c] : 0.0f;
-      for (int64_t i = 0; i < n; ++i) {
-        const float* xs = xp + (i * C + c) * S;
-        float* ys = yp + (i * C + c) * S;
-        for (int64_t s = 0; s < S; ++s) ys[s] = (xs[s] - mean) * scale + shift;
-      }
-    }
-    return;
-  }
-
-  STRATA_CHECK(m > 1, "batchnorm in train mode needs more than one value per channel, got input "
-                          << x.shape().str() << "; use a batch size above 1");
   float* mp = mean_.data();
   float* ip = invstd_.data();
+  const double eps = o_.eps;
+  const bool train = ctx.training;
+  STRATA_CHECK(!train || m > 1,
+               "batchnorm in train mode needs more than one value per channel, "
+               "got input "
+                   << x.shape().str() << "; use a batch size above 1");
   const float mom = o_.momentum;
   const double unbias = static_cast<double>(m) / static_cast<double>(m - 1);
+  const Blocks blocks(C, S);
+
 #pragma omp parallel for if (n * C * S >= kParallelMin)
-  for (int64_t c = 0; c < C; ++c) {
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-      const float* xs = xp + (i * C + c) * S;
-      for (int64_t s = 0; s < S; ++s) sum += xs[s];
-    }
-    const double mean = sum / static_cast<double>(m);
-    double sq = 0.0;  // two passes: no cancellation when |mean| >> std
-    for (int64_t i = 0; i < n; ++i) {
-      const float* xs = xp + (i * C + c) * S;
-      for (int64_t s = 0; s < S; ++s) {
-        const double d = xs[s] - mean;
-        sq += d * d;
+  for (int64_t bi = 0; bi < blocks.count; ++bi) {
+    const int64_t c0 = bi * blocks.size, nb = std::min(blocks.size, C - c0);
+    float mean[kBlock1d], scale[kBlock1d], shift[kBlock1d];
+    if (train) {
+      double sum[kBlock1d] = {}, sq[kBlock1d] = {};
+      for_block(n, C, S, c0, nb, [&](int64_t off, int64_t j) {
+        const float* xs = xp + off;
+        float p = 0.0f;
+#pragma omp simd reduction(+ : p)
+        for (int64_t s = 0; s < S; ++s) p += xs[s];
+        sum[j] += p;
+      });
+      for (int64_t j = 0; j < nb; ++j)
+        mean[j] = static_cast<float>(sum[j] / static_cast<double>(m));
+      // Two passes: no cancellation when |mean| >> std.
+      for_block(n, C, S, c0, nb, [&](int64_t off, int64_t j) {
+        const float* xs = xp + off;
+        const float mu = mean[j];
+        float p = 0.0f;
+#pragma omp simd reduction(+ : p)
+        for (int64_t s = 0; s < S; ++s) p += (xs[s] - mu) * (xs[s] - mu);
+        sq[j] += p;
+      });
+      for (int64_t j = 0; j < nb; ++j) {
+        const int64_t c = c0 + j;
+        const double var = sq[j] / static_cast<double>(m);  // biased: what normalises the batch
+        const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
+        mp[c] = mean[j];
+        ip[c] = inv;
+        scale[j] = (g ? g[c] : 1.0f) * inv;
+        rm[c] = (1.0f - mom) * rm[c] + mom * mean[j];
+        rv[c] = (1.0f - mom) * rv[c] + mom * static_cast<float>(var * unbias);  // unbiased
+      }
+    } else {
+      for (int64_t j = 0; j < nb; ++j) {
+        const int64_t c = c0 + j;
+        mean[j] = rm[c];
+        scale[j] = static_cast<float>((g ? g[c] : 1.0f) / std::sqrt(rv[c] + eps));
       }
     }
-    const double var = sq / static_cast<double>(m);  // biased: what normalises the batch
-    const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
-    mp[c] = static_cast<float>(mean);
-    ip[c] = inv;
-    const float meanf = static_cast<float>(mean);
-    const float scale = (g ? g[c] : 1.0f) * inv;
-    const float shift = b ? b[c] : 0.0f;
-    for (int64_t i = 0; i < n; ++i) {
-      const float* xs = xp + (i * C + c) * S;
-      float* ys = yp + (i * C + c) * S;
-      for (int64_t s = 0; s < S; ++s) ys[s] = (xs[s] - meanf) * scale + shift;
-    }
-    rm[c] = (1.0f - mom) * rm[c] + mom * meanf;
-    rv[c] = (1.0f - mom) * rv[c] + mom * static_cast<float>(var * unbias);  // unbiased
+    for (int64_t j = 0; j < nb; ++j) shift[j] = b ? b[c0 + j] : 0.0f;
+    for_block(n, C, S, c0, nb, [&](int64_t off, int64_t j) {
+      const float* xs = xp + off;
+      float* ys = yp + off;
+      const float mu = mean[j], k = scale[j], t = shift[j];
+#pragma omp simd
+      for (int64_t s = 0; s < S; ++s) ys[s] = (xs[s] - mu) * k + t;
+    });
   }
 }
 
@@ -130,45 +161,62 @@ void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tenso
   const float* ip = invstd_.data();
   const bool train = ctx.training;
   const double eps = o_.eps;
+  const Blocks blocks(C, S);
 
 #pragma omp parallel for if (n * C * S >= kParallelMin)
-  for (int64_t c = 0; c < C; ++c) {
+  for (int64_t bi = 0; bi < blocks.count; ++bi) {
+    const int64_t c0 = bi * blocks.size, nb = std::min(blocks.size, C - c0);
     // Train mode: the statistics of the forward's batch; eval mode: the running statistics.
-    const float mean = train ? mp[c] : rm[c];
-    const float inv = train ? ip[c] : static_cast<float>(1.0 / std::sqrt(rv[c] + eps));
-    double sdy = 0.0, sdyx = 0.0;  // sum(dy), sum(dy * xhat)
-    if (train || pgrads) {
-      for (int64_t i = 0; i < n; ++i) {
-        const float* xs = xp + (i * C + c) * S;
-        const float* gs = gp + (i * C + c) * S;
-        for (int64_t s = 0; s < S; ++s) {
-          sdy += gs[s];
-          sdyx += static_cast<double>(gs[s]) * ((xs[s] - mean) * inv);
-        }
-      }
+    float mean[kBlock1d], inv[kBlock1d], k[kBlock1d], a[kBlock1d], bx[kBlock1d];
+    for (int64_t j = 0; j < nb; ++j) {
+      const int64_t c = c0 + j;
+      mean[j] = train ? mp[c] : rm[c];
+      inv[j] = train ? ip[c] : static_cast<float>(1.0 / std::sqrt(rv[c] + eps));
+      k[j] = (g ? g[c] : 1.0f) * inv[j];
     }
-    if (pgrads) {
-      dg[c] += static_cast<float>(sdyx);
-      db[c] += static_cast<float>(sdy);
+    if (train || pgrads) {
+      double sdy[kBlock1d] = {}, sdyx[kBlock1d] = {};  // sum(dy), sum(dy * xhat)
+      for_block(n, C, S, c0, nb, [&](int64_t off, int64_t j) {
+        const float* xs = xp + off;
+        const float* gs = gp + off;
+        const float mu = mean[j], iv = inv[j];
+        float p = 0.0f, q = 0.0f;
+#pragma omp simd reduction(+ : p, q)
+        for (int64_t s = 0; s < S; ++s) {
+          p += gs[s];
+          q += gs[s] * ((xs[s] - mu) * iv);
+        }
+        sdy[j] += p;
+        sdyx[j] += q;
+      });
+      for (int64_t j = 0; j < nb; ++j) {
+        if (pgrads) {
+          dg[c0 + j] += static_cast<float>(sdyx[j]);
+          db[c0 + j] += static_cast<float>(sdy[j]);
+        }
+        a[j] = static_cast<float>(sdy[j] / static_cast<double>(m));
+        bx[j] = static_cast<float>(sdyx[j] / static_cast<double>(m));
+      }
     }
     if (!dp) continue;
-    const float k = (g ? g[c] : 1.0f) * inv;
     if (train) {
       // Through the batch statistics: dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy*xhat))
-      const float a = static_cast<float>(sdy / static_cast<double>(m));
-      const float bx = static_cast<float>(sdyx / static_cast<double>(m));
-      for (int64_t i = 0; i < n; ++i) {
-        const float* xs = xp + (i * C + c) * S;
-        const float* gs = gp + (i * C + c) * S;
-        float* ds = dp + (i * C + c) * S;
-        for (int64_t s = 0; s < S; ++s) ds[s] = k * (gs[s] - a - (xs[s] - mean) * inv * bx);
-      }
+      for_block(n, C, S, c0, nb, [&](int64_t off, int64_t j) {
+        const float* xs = xp + off;
+        const float* gs = gp + off;
+        float* ds = dp + off;
+        const float mu = mean[j], iv = inv[j], kk = k[j], aa = a[j], bb = bx[j];
+#pragma omp simd
+        for (int64_t s = 0; s < S; ++s) ds[s] = kk * (gs[s] - aa - (xs[s] - mu) * iv * bb);
+      });
     } else {  // fixed statistics: an affine map
-      for (int64_t i = 0; i < n; ++i) {
-        const float* gs = gp + (i * C + c) * S;
-        float* ds = dp + (i * C + c) * S;
-        for (int64_t s = 0; s < S; ++s) ds[s] = k * gs[s];
-      }
+      for_block(n, C, S, c0, nb, [&](int64_t off, int64_t j) {
+        const float* gs = gp + off;
+        float* ds = dp + off;
+        const float kk = k[j];
+#pragma omp simd
+        for (int64_t s = 0; s < S; ++s) ds[s] = kk * gs[s];
+      });
     }
   }
 }
