@@ -28,8 +28,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace strata {
 namespace {
@@ -115,15 +119,19 @@ TEST(Sequential, ShapeMismatchAtBuildNamesTheLayer) {
 // Every kind of layer, a loss and an optimizer: after two warm-up steps, a step allocates nothing.
 TEST(Sequential, SteadyStateStepAllocatesNothing) {
   Sequential m;
-  m.add(std::make_unique<Conv2D>(Conv2DOptions{.filters = 4, .kernel_h = 3, .kernel_w = 3,
-                                               .padding_mode = PaddingMode::kSame}));
+  m.add(std::make_unique<Conv2D>(Conv2DOptions{
+      .filters = 4, .kernel_h = 3, .kernel_w = 3, .padding_mode = PaddingMode::kSame}));
   m.add(std::make_unique<BatchNorm>(BatchNormOptions{}));
   m.add(std::make_unique<Activation>(ActivationKind::kLeakyReLU, 0.2f));
   m.add(std::make_unique<MaxPool2D>(MaxPool2DOptions{}));
   m.add(std::make_unique<Upsample2D>(Upsample2DOptions{}));
-  m.add(std::make_unique<ConvTranspose2D>(ConvTranspose2DOptions{
-      .filters = 2, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2, .pad_h = 1,
-      .pad_w = 1}));
+  m.add(std::make_unique<ConvTranspose2D>(ConvTranspose2DOptions{.filters = 2,
+                                                                 .kernel_h = 4,
+                                                                 .kernel_w = 4,
+                                                                 .stride_h = 2,
+                                                                 .stride_w = 2,
+                                                                 .pad_h = 1,
+                                                                 .pad_w = 1}));
   m.add(std::make_unique<Reshape>());
   m.add(std::make_unique<Dropout>(0.3f));
   m.add(std::make_unique<Dense>(DenseOptions{.units = 10}));

@@ -67,8 +67,8 @@ TEST(Training, ConvClassifierOnBars) {
       }
   }
   Sequential m;
-  m.add(std::make_unique<Conv2D>(Conv2DOptions{.filters = 4, .kernel_h = 3, .kernel_w = 3,
-                                               .padding_mode = PaddingMode::kSame}));
+  m.add(std::make_unique<Conv2D>(Conv2DOptions{
+      .filters = 4, .kernel_h = 3, .kernel_w = 3, .padding_mode = PaddingMode::kSame}));
   m.add(std::make_unique<Activation>(ActivationKind::kReLU));
   m.add(std::make_unique<MaxPool2D>(MaxPool2DOptions{}));
   m.add(std::make_unique<Reshape>());
