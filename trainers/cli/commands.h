@@ -12,5 +12,6 @@ using Args = std::vector<std::string>;
 int run_train(const Args& args);  // trainers/cli/cmd_train.cpp
 int run_bench(const Args& args);  // trainers/cli/cmd_bench.cpp
 int run_info(const Args& args);   // trainers/cli/cmd_info.cpp
+int run_data(const Args& args);   // trainers/cli/cmd_data.cpp
 
 }  // namespace strata::cli

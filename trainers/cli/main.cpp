@@ -22,6 +22,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"train", "train a model from a YAML experiment file", strata::cli::run_train},
     {"bench", "measure training throughput of the benchmark models", strata::cli::run_bench},
+    {"data", "convert images to HDF5 shards and inspect data sets", strata::cli::run_data},
     {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},
 };
 
