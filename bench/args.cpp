@@ -25,6 +25,8 @@ int64_t parse_int(const std::string& flag, const std::string& text, int64_t min,
 const char* bench_usage() {
   return "usage: strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N]\n"
          "                    [--threads N] [--batch N] [--data-batches N] [--seed N] [--profile]\n"
+         "       strata bench --reader PATH|GLOB [--batch N] [--steps N] [--warmup N]\n"
+         "                    [--windows N] [--prefetch N] [--seed N]\n"
          "\n"
          "Trains one model of shared/bench/MODELS.md on random data resident in memory and prints\n"
          "one JSON line: model, device, batch, samples_per_s (median over the timed windows),\n"
@@ -39,11 +41,18 @@ const char* bench_usage() {
          "  --batch N          batch size (default: MODELS.md's)\n"
          "  --data-batches N   batches of resident data, cycled (default 4)\n"
          "  --seed N           seed of the initial weights and random draws (default 1)\n"
-         "  --profile          after the run, print per-layer forward/backward times to stderr\n";
+         "  --profile          after the run, print per-layer forward/backward times to stderr\n"
+         "\n"
+         "With --reader, times one data reader thread over the shards PATH|GLOB (read once first,\n"
+         "so from the page cache) and prints one JSON line: bench, path, batch, samples_per_s,\n"
+         "prefetch, ... Batch defaults to 256 and steps to 200 batches per window.\n"
+         "  --reader PATH|GLOB shards to read (a file, a directory of *.h5 or a glob)\n"
+         "  --prefetch N       batches the reader reads ahead (default 2)\n";
 }
 
 BenchOptions parse_bench_args(const std::vector<std::string>& args) {
   BenchOptions o;
+  bool steps_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     bool has_value = false;
@@ -70,6 +79,7 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
       o.device = take();
     } else if (flag == "--steps") {
       o.steps = parse_int(flag, take(), 1, 1000000);
+      steps_given = true;
     } else if (flag == "--warmup") {
       o.warmup = parse_int(flag, take(), 0, 1000000);
     } else if (flag == "--windows" || flag == "--repeats") {
@@ -82,6 +92,10 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
       o.data_batches = parse_int(flag, take(), 1, 64);
     } else if (flag == "--seed") {
       o.seed = static_cast<uint64_t>(parse_int(flag, take(), 0, INT64_MAX));
+    } else if (flag == "--reader") {
+      o.reader = take();
+    } else if (flag == "--prefetch") {
+      o.prefetch = static_cast<int>(parse_int(flag, take(), 1, 1024));
     } else if (flag == "--profile") {
       no_value();
       o.profile = true;
@@ -90,6 +104,11 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
     }
   }
   if (o.help) return o;
+  if (!o.reader.empty()) {
+    STRATA_CHECK(o.model.empty(), "--reader and --model are two benchmarks; give one of them");
+    if (!steps_given) o.steps = 200;
+    return o;
+  }
   STRATA_CHECK(!o.model.empty(),
                "--model is required; the models are sae_finetune, sae_layer1, "
                "dcgan28 and dcgan64 (shared/bench/MODELS.md)");

@@ -19,6 +19,8 @@ struct BenchOptions {
   int64_t data_batches = 4;  // --data-batches N: resident batches, cycled
   uint64_t seed = 1;         // --seed N
   bool profile = false;      // --profile: per-layer times to stderr after the run
+  std::string reader;        // --reader PATH|GLOB: time the data reader instead of a model
+  int prefetch = 2;          // --prefetch N: the reader's batches read ahead (with --reader)
   bool help = false;         // --help
 };
 

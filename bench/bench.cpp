@@ -11,6 +11,7 @@
 #include "bench/args.h"
 #include "bench/models.h"
 #include "bench/profile.h"
+#include "bench/reader_bench.h"
 #include "bench/step.h"
 #include "core/blas.h"
 #include "core/error.h"
@@ -48,6 +49,7 @@ int run(const std::vector<std::string>& args) {
     std::fputs(bench_usage(), stdout);
     return 0;
   }
+  if (!o.reader.empty()) return run_reader_bench(o);
   const ModelInfo& info = find_model(o.model);
   const int threads = o.threads > 0
                           ? o.threads
