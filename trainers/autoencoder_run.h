@@ -1,9 +1,10 @@
-// A plain autoencoder training run on images held in memory: the loop behind `strata train`
-// until the full trainers (stacked, GAN, distributed, checkpoints) arrive.
+// A plain autoencoder training run on HDF5 shards: the loop behind `strata train` until the full
+// trainers (stacked, GAN, distributed, checkpoints) arrive.
 //
-// Each epoch visits the training images in a permutation drawn from (seed, epoch); each step
-// reconstructs a batch under MSE; at the end of each epoch the test set is reconstructed in eval
-// mode and its MSE reported.
+// The DataReader visits the training samples in a permutation drawn from (seed, epoch), reading
+// ahead on its own thread; each step reconstructs a batch under MSE; at the end of each epoch the
+// test set is reconstructed in eval mode and its MSE reported. Progress lines carry the time a
+// step waited for data (data_wait_ms).
 #pragma once
 
 #include <cstdint>
