@@ -24,13 +24,14 @@ int64_t parse_int(const std::string& flag, const std::string& text, int64_t min,
 
 const char* bench_usage() {
   return "usage: strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N]\n"
-         "                    [--threads N] [--batch N] [--data-batches N] [--seed N] [--profile]\n"
+         "                    [--threads N] [--batch N] [--data synthetic|resident|PATH]\n"
+         "                    [--data-batches N] [--seed N] [--profile]\n"
          "       strata bench --reader PATH|GLOB [--batch N] [--steps N] [--warmup N]\n"
          "                    [--windows N] [--prefetch N] [--seed N]\n"
          "\n"
-         "Trains one model of shared/bench/MODELS.md on random data resident in memory and prints\n"
-         "one JSON line: model, device, batch, samples_per_s (median over the timed windows),\n"
-         "peak_rss_mb (process peak RSS), threads, steps, windows, step_ms_median.\n"
+         "Trains one model of shared/bench/MODELS.md and prints one JSON line: model, device,\n"
+         "batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak RSS),\n"
+         "threads, steps, windows, step_ms_median, data, data_wait_ms.\n"
          "\n"
          "  --model NAME       sae_finetune, sae_layer1, dcgan28 or dcgan64\n"
          "  --device cpu       the only device built into the benchmark\n"
@@ -39,6 +40,10 @@ const char* bench_usage() {
          "  --windows N        timed windows, the median is reported (default 3; alias --repeats)\n"
          "  --threads N        CPU threads for OpenMP and OpenBLAS (default: all cores)\n"
          "  --batch N          batch size (default: MODELS.md's)\n"
+         "  --data SPEC        synthetic (default): synthetic shards of the model's shape, cached\n"
+         "                     in $TMPDIR/strata-bench and read through the data reader;\n"
+         "                     PATH|GLOB: your shards, through the reader; resident: random\n"
+         "                     batches in memory, no reader\n"
          "  --data-batches N   batches of resident data, cycled (default 4)\n"
          "  --seed N           seed of the initial weights and random draws (default 1)\n"
          "  --profile          after the run, print per-layer forward/backward times to stderr\n"
@@ -88,6 +93,8 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
       o.threads = static_cast<int>(parse_int(flag, take(), 1, 4096));
     } else if (flag == "--batch") {
       o.batch = parse_int(flag, take(), 1, 1 << 20);
+    } else if (flag == "--data") {
+      o.data = take();
     } else if (flag == "--data-batches") {
       o.data_batches = parse_int(flag, take(), 1, 64);
     } else if (flag == "--seed") {

@@ -13,15 +13,16 @@ struct BenchOptions {
   std::string device = "cpu";  // --device cpu (the only device this build runs)
   int64_t steps = 10;          // --steps N: timed steps per window
   int64_t warmup = 5;          // --warmup N: untimed steps first
-  int64_t windows = 3;       // --windows N (alias --repeats): timed windows; the median is reported
-  int threads = 0;           // --threads N: CPU threads; 0 = all cores
-  int64_t batch = 0;         // --batch N: overrides the model's batch size; 0 = MODELS.md's
-  int64_t data_batches = 4;  // --data-batches N: resident batches, cycled
-  uint64_t seed = 1;         // --seed N
-  bool profile = false;      // --profile: per-layer times to stderr after the run
-  std::string reader;        // --reader PATH|GLOB: time the data reader instead of a model
-  int prefetch = 2;          // --prefetch N: the reader's batches read ahead (with --reader)
-  bool help = false;         // --help
+  int64_t windows = 3;  // --windows N (alias --repeats): timed windows; the median is reported
+  int threads = 0;      // --threads N: CPU threads; 0 = all cores
+  int64_t batch = 0;    // --batch N: overrides the model's batch size; 0 = MODELS.md's
+  std::string data = "synthetic";  // --data synthetic|resident|PATH (see data_source.h)
+  int64_t data_batches = 4;        // --data-batches N: resident batches, cycled
+  uint64_t seed = 1;               // --seed N
+  bool profile = false;            // --profile: per-layer times to stderr after the run
+  std::string reader;              // --reader PATH|GLOB: time the data reader instead of a model
+  int prefetch = 2;                // --prefetch N: the reader's batches read ahead (with --reader)
+  bool help = false;               // --help
 };
 
 BenchOptions parse_bench_args(const std::vector<std::string>& args);

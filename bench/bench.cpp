@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bench/args.h"
+#include "bench/data_source.h"
 #include "bench/models.h"
 #include "bench/profile.h"
 #include "bench/reader_bench.h"
@@ -58,17 +59,23 @@ int run(const std::vector<std::string>& args) {
   const int64_t batch = o.batch > 0 ? o.batch : info.batch;
 
   std::unique_ptr<TrainStep> step = make_train_step(info, batch, o.seed);
-  const ResidentData data(info, step->sample_shape(), batch, static_cast<int>(o.data_batches),
-                          o.seed);
+  std::unique_ptr<BenchData> data = make_bench_data(o.data, info, step->sample_shape(), batch,
+                                                    static_cast<int>(o.data_batches), o.seed);
 
   uint64_t s = 0;
   StepLosses last;
-  for (int64_t i = 0; i < o.warmup; ++i, ++s) last = step->run(data.batch_view(s), s);
-  std::vector<double> window_s;
+  for (int64_t i = 0; i < o.warmup; ++i, ++s) last = step->run(data->next(s), s);
+  std::vector<double> window_s, wait_ms;
   for (int64_t w = 0; w < o.windows; ++w) {
+    double wait = 0;
     const auto t0 = Clock::now();
-    for (int64_t i = 0; i < o.steps; ++i, ++s) last = step->run(data.batch_view(s), s);
+    for (int64_t i = 0; i < o.steps; ++i, ++s) {
+      const Tensor& x = data->next(s);
+      wait += data->last_wait_ms();
+      last = step->run(x, s);
+    }
     window_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    wait_ms.push_back(wait / static_cast<double>(o.steps));
     check_finite(last, info.name, s);
   }
   std::vector<double> rates;
@@ -79,15 +86,17 @@ int run(const std::vector<std::string>& args) {
   std::printf(
       "{\"model\": \"%s\", \"device\": \"%s\", \"batch\": %lld, \"samples_per_s\": %.1f, "
       "\"peak_rss_mb\": %.1f, \"threads\": %d, \"steps\": %lld, \"windows\": %lld, "
-      "\"step_ms_median\": %.2f, \"blas_core\": \"%s\"}\n",
+      "\"step_ms_median\": %.2f, \"blas_core\": \"%s\", \"data\": \"%s\", "
+      "\"data_wait_ms\": %.3f}\n",
       info.name, o.device.c_str(), static_cast<long long>(batch), rate, peak_rss_mb(), threads,
-      static_cast<long long>(o.steps), static_cast<long long>(o.windows), step_ms, blas_coretype());
+      static_cast<long long>(o.steps), static_cast<long long>(o.windows), step_ms, blas_coretype(),
+      data->kind(), median(wait_ms));
   std::fflush(stdout);
 
   if (o.profile) {
     std::fprintf(stderr, "last step: loss %.5f, D loss %.5f; measured step %.3f ms\n", last.loss,
                  last.d_loss, step_ms);
-    profile_step(*step, data.batch_view(0), 5, stderr);
+    profile_step(*step, data->next(s), 5, stderr);
   }
   return 0;
 }
