@@ -32,11 +32,11 @@ struct ReaderOptions {
 };
 
 struct Batch {
-  Tensor images;                // [n, C, H, W] float32, NCHW
-  Tensor labels;                // [n] class indices as floats (empty without labels)
+  Tensor images;                     // [n, C, H, W] float32, NCHW
+  Tensor labels;                     // [n] class indices as floats (empty without labels)
   const int64_t* indices = nullptr;  // global sample index of each row (n of them)
-  int64_t size = 0;             // n: this rank's share of the global batch
-  int64_t global_offset = 0;    // position of this rank's first sample within the epoch
+  int64_t size = 0;                  // n: this rank's share of the global batch
+  int64_t global_offset = 0;         // position of this rank's first sample within the epoch
   int64_t epoch = 0, step_in_epoch = 0;
 };
 

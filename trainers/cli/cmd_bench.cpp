@@ -4,6 +4,8 @@
 
 namespace strata::cli {
 
-int run_bench(const Args& args) { return bench::run(args); }
+int run_bench(const Args& args) {
+  return bench::run(args);
+}
 
 }  // namespace strata::cli
