@@ -1,0 +1,81 @@
+#include "distributed/communicator.h"
+
+#include <cstdlib>
+
+#include "core/error.h"
+#include "distributed/local_communicator.h"
+#if STRATA_WITH_MPI
+#include "distributed/mpi_communicator.h"
+#endif
+
+namespace strata {
+
+CommHandle& CommHandle::operator=(CommHandle&& other) noexcept {
+  if (this != &other) {
+    if (wait_fn_) {
+      try {
+        wait();
+      } catch (...) {
+        // A failure here has no one to report to; the collective's next call will fail too.
+      }
+    }
+    wait_fn_ = std::move(other.wait_fn_);
+    other.wait_fn_ = nullptr;
+  }
+  return *this;
+}
+
+CommHandle::~CommHandle() {
+  if (!wait_fn_) return;
+  try {
+    wait();
+  } catch (...) {
+    // Destructors must not throw; call wait() explicitly to see the error.
+  }
+}
+
+void CommHandle::wait() {
+  if (!wait_fn_) return;
+  auto fn = std::move(wait_fn_);
+  wait_fn_ = nullptr;
+  fn();
+}
+
+bool launched_by_mpirun() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK"}) {
+    if (std::getenv(var) != nullptr) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<Communicator> make_communicator(const std::string& backend) {
+  if (backend == "local") return std::make_unique<LocalCommunicator>();
+  if (backend == "mpi") {
+#if STRATA_WITH_MPI
+    return std::make_unique<MpiCommunicator>();
+#else
+    STRATA_THROW(
+        "distributed.backend 'mpi' needs the MPI build; reconfigure with -DSTRATA_MPI=ON "
+        "(Debian: libopenmpi-dev) or use backend 'local'");
+#endif
+  }
+  if (backend == "auto") {
+#if STRATA_WITH_MPI
+    if (launched_by_mpirun()) return std::make_unique<MpiCommunicator>();
+#else
+    STRATA_CHECK(!launched_by_mpirun(),
+                 "distributed.backend 'auto': started by mpirun but this Strata was built without "
+                 "MPI; reconfigure with -DSTRATA_MPI=ON or run without mpirun");
+#endif
+    return std::make_unique<LocalCommunicator>();
+  }
+  if (backend == "nccl") {
+    STRATA_THROW(
+        "distributed.backend 'nccl': the NCCL backend needs the CUDA build and is not "
+        "built yet; use 'mpi' or 'auto'");
+  }
+  STRATA_THROW("unknown distributed.backend '" << backend
+                                               << "'; expected auto, local, mpi or nccl");
+}
+
+}  // namespace strata

@@ -1,0 +1,77 @@
+// Communicator: the seam between training code and the transport that moves gradients between
+// ranks. Implementations: LocalCommunicator (one process, always built), MpiCommunicator (host
+// buffers, built with STRATA_MPI) and, later, NCCL (device buffers, CUDA build). The backend is
+// chosen at run time by name (config key distributed.backend) through make_communicator().
+//
+// All collectives are called by every rank in the same order with the same count. Buffers are
+// host floats. Failures throw strata::Error (core/error.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace strata {
+
+enum class ReduceOp {
+  kSum,
+  // The mean over ranks. Each rank scales its buffer by 1/size BEFORE the sum, so that a low
+  // precision sum of large values cannot overflow. The input buffer is modified either way.
+  kAverage,
+};
+
+// The pending completion of an asynchronous collective. Move-only; wait() blocks until the
+// operation is done (the buffer may be read and reused after it). A handle that is never waited
+// is waited by its destructor, so a buffer is never left in flight by accident.
+class CommHandle {
+ public:
+  CommHandle() = default;  // already complete
+  explicit CommHandle(std::function<void()> wait_fn) : wait_fn_(std::move(wait_fn)) {}
+  CommHandle(CommHandle&& other) noexcept : wait_fn_(std::move(other.wait_fn_)) {
+    other.wait_fn_ = nullptr;
+  }
+  CommHandle& operator=(CommHandle&& other) noexcept;
+  CommHandle(const CommHandle&) = delete;
+  CommHandle& operator=(const CommHandle&) = delete;
+  ~CommHandle();
+
+  // Blocks until done; a second call returns at once.
+  void wait();
+  bool pending() const { return static_cast<bool>(wait_fn_); }
+
+ private:
+  std::function<void()> wait_fn_;
+};
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Rank and number of ranks on this node (chooses the GPU).
+  virtual int local_rank() const = 0;
+  virtual int local_size() const = 0;
+  // "local", "mpi", ...
+  virtual std::string name() const = 0;
+
+  // In-place all-reduce of count floats (count 0 allowed).
+  virtual void all_reduce(float* data, int64_t count, ReduceOp op) = 0;
+  // The same, started now; data must stay alive and untouched until the handle is waited.
+  virtual CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) = 0;
+  // Copies root's count floats into every rank's data.
+  virtual void broadcast(float* data, int64_t count, int root) = 0;
+  virtual void barrier() = 0;
+  // out (size() * count floats) receives rank r's `in` at out + r * count.
+  virtual void all_gather(const float* in, int64_t count, float* out) = 0;
+};
+
+// Whether this process was started by mpirun/mpiexec (Open MPI, PMIx or PMI environment).
+bool launched_by_mpirun();
+
+// backend: "auto" (mpi when started by mpirun and MPI is built, else local), "local", "mpi" or
+// "nccl" (not built yet). Unknown names and unavailable backends throw strata::Error.
+std::unique_ptr<Communicator> make_communicator(const std::string& backend);
+
+}  // namespace strata

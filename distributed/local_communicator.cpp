@@ -1,0 +1,29 @@
+#include "distributed/local_communicator.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace strata {
+
+void LocalCommunicator::all_reduce(float* data, int64_t count, ReduceOp op) {
+  STRATA_CHECK(count >= 0, "all_reduce: negative count " << count);
+  // Sum and average over one rank are both the identity.
+}
+
+CommHandle LocalCommunicator::all_reduce_async(float* data, int64_t count, ReduceOp op) {
+  all_reduce(data, count, op);
+  return CommHandle();
+}
+
+void LocalCommunicator::broadcast(float* data, int64_t count, int root) {
+  STRATA_CHECK(count >= 0, "broadcast: negative count " << count);
+  STRATA_CHECK(root == 0, "broadcast: root " << root << " is not a rank of a world of size 1");
+}
+
+void LocalCommunicator::all_gather(const float* in, int64_t count, float* out) {
+  STRATA_CHECK(count >= 0, "all_gather: negative count " << count);
+  if (count > 0 && in != out) std::copy(in, in + count, out);
+}
+
+}  // namespace strata

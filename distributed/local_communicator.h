@@ -1,0 +1,24 @@
+// LocalCommunicator: world size 1, for a program started without mpirun. Always built. Every
+// collective is a no-op or a copy, so training code needs no special case for one process.
+#pragma once
+
+#include "distributed/communicator.h"
+
+namespace strata {
+
+class LocalCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  int local_rank() const override { return 0; }
+  int local_size() const override { return 1; }
+  std::string name() const override { return "local"; }
+
+  void all_reduce(float* data, int64_t count, ReduceOp op) override;
+  CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;
+  void broadcast(float* data, int64_t count, int root) override;
+  void barrier() override {}
+  void all_gather(const float* in, int64_t count, float* out) override;
+};
+
+}  // namespace strata
