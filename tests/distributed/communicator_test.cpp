@@ -13,14 +13,16 @@
 #include "core/error.h"
 #include "distributed/communicator.h"
 #include "distributed/local_communicator.h"
+#include "tests/distributed/test_comm.h"
 #if STRATA_WITH_MPI
 #include "distributed/mpi_communicator.h"
 #endif
 
 namespace strata {
-namespace {
 
 Communicator* g_comm = nullptr;  // made by main from make_communicator("auto")
+
+namespace {
 
 const std::vector<int64_t> kCounts = {0, 1, 7, 5'000'000};
 

@@ -1,0 +1,90 @@
+#include "distributed/gradient_reducer.h"
+
+#include "core/error.h"
+
+namespace strata {
+
+GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t bucket_bytes)
+    : comm_(comm), model_(model) {
+  STRATA_CHECK(model.built(), "the gradient reducer needs a built model; call build() first");
+  STRATA_CHECK(bucket_bytes > 0, "bucket_bytes must be positive, got " << bucket_bytes);
+  const int n = model.num_layers();
+  layer_bucket_.assign(n, -1);
+  const int64_t limit = (bucket_bytes + static_cast<int64_t>(sizeof(float)) - 1) /
+                        static_cast<int64_t>(sizeof(float));
+  bool open = false;
+  for (int i = n - 1; i >= 0; --i) {
+    const int64_t count = model.layer_param_count(i);
+    if (count == 0) continue;
+    if (!open) {
+      Bucket b;
+      b.offset = model.layer_param_offset(i) + count;
+      b.last_layer = i;
+      buckets_.push_back(b);
+      open = true;
+    }
+    Bucket& b = buckets_.back();
+    STRATA_CHECK(model.layer_param_offset(i) + count == b.offset,
+                 "layer " << i << "'s gradients are not contiguous with the layer after it");
+    b.offset = model.layer_param_offset(i);
+    b.count += count;
+    b.first_layer = i;
+    ++b.num_layers;
+    layer_bucket_[i] = static_cast<int>(buckets_.size()) - 1;
+    if (b.count >= limit) open = false;
+  }
+  remaining_.resize(buckets_.size());
+  for (size_t b = 0; b < buckets_.size(); ++b) remaining_[b] = buckets_[b].num_layers;
+  handles_.reserve(buckets_.size());
+}
+
+GradientReducer::~GradientReducer() {
+  detach();
+  for (auto& h : handles_) h.wait();  // never leave a gradient buffer in flight
+}
+
+void GradientReducer::attach() {
+  if (!active() || attached_) return;
+  model_.set_grads_ready_hook([this](int layer) { on_grads_ready(layer); });
+  attached_ = true;
+}
+
+void GradientReducer::detach() {
+  if (!attached_) return;
+  model_.set_grads_ready_hook(nullptr);
+  attached_ = false;
+}
+
+void GradientReducer::on_grads_ready(int layer) {
+  const int b = layer_bucket_[layer];
+  if (b < 0) return;
+  STRATA_CHECK(b >= next_launch_ && remaining_[b] > 0,
+               "layer " << layer << " ('" << model_.layer_name(layer)
+                        << "') reported its gradients after its bucket's all-reduce was started; "
+                           "attach the reducer only around the last backward of a step, and "
+                           "call finalize() once per step");
+  if (--remaining_[b] == 0) launch_ready();
+}
+
+void GradientReducer::launch_ready() {
+  while (next_launch_ < static_cast<int>(buckets_.size()) && remaining_[next_launch_] == 0)
+    launch(next_launch_++);
+}
+
+void GradientReducer::launch(int b) {
+  Bucket& bucket = buckets_[b];
+  bucket.launch_time = Clock::now();
+  handles_.push_back(comm_.all_reduce_async(model_.grads().data() + bucket.offset, bucket.count,
+                                            ReduceOp::kAverage));
+}
+
+void GradientReducer::finalize() {
+  if (!active()) return;
+  while (next_launch_ < static_cast<int>(buckets_.size())) launch(next_launch_++);
+  for (auto& h : handles_) h.wait();
+  handles_.clear();  // keeps its capacity
+  next_launch_ = 0;
+  for (size_t b = 0; b < buckets_.size(); ++b) remaining_[b] = buckets_[b].num_layers;
+}
+
+}  // namespace strata
