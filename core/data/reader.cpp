@@ -27,8 +27,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Fisher-Yates permutation of [0, n) drawn from (seed, epoch): the same on every rank (the
-// same draw as trainers/autoencoder_run.cpp).
+// Fisher-Yates permutation of [0, n) drawn from (seed, epoch): the same on every rank.
 void permutation(std::vector<int64_t>& order, uint64_t seed, uint64_t epoch) {
   std::iota(order.begin(), order.end(), 0);
   RandomStream rng(seed, RngPurpose::kShuffle, 0, epoch, 0);
