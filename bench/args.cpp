@@ -28,6 +28,7 @@ const char* bench_usage() {
          "                    [--data-batches N] [--seed N] [--profile]\n"
          "       strata bench --reader PATH|GLOB [--batch N] [--steps N] [--warmup N]\n"
          "                    [--windows N] [--prefetch N] [--seed N]\n"
+         "       strata bench --comm [--bytes N] [--iters N] [--warmup N]   (under mpirun)\n"
          "\n"
          "Trains one model of shared/bench/MODELS.md and prints one JSON line: model, device,\n"
          "batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak RSS),\n"
@@ -52,7 +53,16 @@ const char* bench_usage() {
          "so from the page cache) and prints one JSON line: bench, path, batch, samples_per_s,\n"
          "prefetch, ... Batch defaults to 256 and steps to 200 batches per window.\n"
          "  --reader PATH|GLOB shards to read (a file, a directory of *.h5 or a glob)\n"
-         "  --prefetch N       batches the reader reads ahead (default 2)\n";
+         "  --prefetch N       batches the reader reads ahead (default 2)\n"
+         "\n"
+         "With --comm (under mpirun), times the GradientReducer's all-reduce (all_reduce_async,\n"
+         "average, through the Communicator, waited) and a plain MPI_Allreduce (sum, float) of\n"
+         "the same bytes, median of --iters after --warmup, for sizes 4 KB..64 MB, and prints on\n"
+         "rank 0 one JSON line per size: bench, backend, ranks, bytes, algbw_gbps, busbw_gbps,\n"
+         "mpi_busbw_gbps, ratio (busbw = algbw * 2(w-1)/w, so 0 with one rank; ratio = MPI time /\n"
+         "Communicator time).\n"
+         "  --bytes N          one message size in bytes (a multiple of 4)\n"
+         "  --iters N          timed all-reduces per size and path (default 20)\n";
 }
 
 BenchOptions parse_bench_args(const std::vector<std::string>& args) {
@@ -103,6 +113,14 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
       o.reader = take();
     } else if (flag == "--prefetch") {
       o.prefetch = static_cast<int>(parse_int(flag, take(), 1, 1024));
+    } else if (flag == "--comm") {
+      no_value();
+      o.comm = true;
+    } else if (flag == "--bytes") {
+      o.bytes = parse_int(flag, take(), 4, int64_t{1} << 34);
+      STRATA_CHECK(o.bytes % 4 == 0, "--bytes must be a multiple of 4 (floats), got " << o.bytes);
+    } else if (flag == "--iters") {
+      o.iters = parse_int(flag, take(), 1, 1000000);
     } else if (flag == "--profile") {
       no_value();
       o.profile = true;
@@ -111,6 +129,11 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
     }
   }
   if (o.help) return o;
+  if (o.comm) {
+    STRATA_CHECK(o.model.empty() && o.reader.empty(),
+                 "--comm is its own benchmark; give it without --model or --reader");
+    return o;
+  }
   if (!o.reader.empty()) {
     STRATA_CHECK(o.model.empty(), "--reader and --model are two benchmarks; give one of them");
     if (!steps_given) o.steps = 200;

@@ -22,6 +22,9 @@ struct BenchOptions {
   bool profile = false;            // --profile: per-layer times to stderr after the run
   std::string reader;              // --reader PATH|GLOB: time the data reader instead of a model
   int prefetch = 2;                // --prefetch N: the reader's batches read ahead (with --reader)
+  bool comm = false;               // --comm: time the all-reduce instead of a model
+  int64_t bytes = 0;               // --bytes N: one message size (with --comm); 0 = 4 KB..64 MB
+  int64_t iters = 20;              // --iters N: timed all-reduces per size (with --comm)
   bool help = false;               // --help
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bench/args.h"
+#include "bench/comm_bench.h"
 #include "bench/data_source.h"
 #include "bench/models.h"
 #include "bench/profile.h"
@@ -50,6 +51,7 @@ int run(const std::vector<std::string>& args) {
     std::fputs(bench_usage(), stdout);
     return 0;
   }
+  if (o.comm) return run_comm_bench(o);
   if (!o.reader.empty()) return run_reader_bench(o);
   const ModelInfo& info = find_model(o.model);
   const int threads = o.threads > 0
