@@ -14,6 +14,7 @@
 #include "bench/models.h"
 #include "bench/profile.h"
 #include "bench/reader_bench.h"
+#include "bench/stats.h"
 #include "bench/step.h"
 #include "core/blas.h"
 #include "core/error.h"
@@ -23,12 +24,6 @@ namespace strata::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
 
 // Peak resident set of this process so far, in MiB (Linux reports ru_maxrss in KiB).
 double peak_rss_mb() {

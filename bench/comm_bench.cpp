@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/stats.h"
 #include "core/error.h"
 #include "distributed/communicator.h"
 
@@ -19,12 +20,6 @@ namespace strata::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
 
 // The median over `iters` timed calls of op (after `warmup` untimed ones), each after a barrier,
 // averaged over ranks so that every rank reports the same number.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/stats.h"
 #include "core/error.h"
 #include "core/rng.h"
 
@@ -16,13 +17,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
 }
 
 template <class F>

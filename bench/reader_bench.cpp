@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include "bench/stats.h"
 #include "core/data/dataset.h"
 #include "core/data/reader.h"
 #include "core/error.h"
@@ -15,12 +16,6 @@ namespace strata::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
 
 // Reads every byte of every shard so that the timed reads come from the page cache.
 void warm_page_cache(const DatasetInfo& info) {
