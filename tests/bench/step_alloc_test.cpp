@@ -3,25 +3,8 @@
 // every Tensor's shared storage handle.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "bench/step.h"
-
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-static std::atomic<long> g_allocations{0};
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/heap_counter.h"
 
 namespace strata::bench {
 namespace {
@@ -33,9 +16,9 @@ TEST_P(SteadyState, StepAllocatesNothing) {
   std::unique_ptr<TrainStep> step = make_train_step(info, 4, 1);
   ResidentData data(info, step->sample_shape(), 4, 2, 1);
   for (uint64_t s = 0; s < 2; ++s) step->run(data.batch_view(s), s);  // warm-up: scratch, moments
-  const long before = g_allocations.load();
+  const long before = testing::heap_allocations();
   for (uint64_t s = 2; s < 5; ++s) step->run(data.batch_view(s), s);
-  EXPECT_EQ(g_allocations.load() - before, 0) << "heap allocations in 3 steady-state steps";
+  EXPECT_EQ(testing::heap_allocations() - before, 0) << "heap allocations in 3 steady-state steps";
 }
 
 INSTANTIATE_TEST_SUITE_P(BenchStep, SteadyState,

@@ -2,10 +2,7 @@
 // training step allocates no heap memory.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <memory>
-#include <new>
 
 #include "core/error.h"
 #include "core/layers/activations.h"
@@ -19,21 +16,7 @@
 #include "core/losses/loss.h"
 #include "core/optim/optimizer.h"
 #include "core/sequential.h"
-
-// Counts every heap allocation of this test program (malloc-backed, so free() is the match).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-static std::atomic<long> g_allocations{0};
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/heap_counter.h"
 
 namespace strata {
 namespace {
@@ -116,6 +99,12 @@ TEST(Sequential, ShapeMismatchAtBuildNamesTheLayer) {
   }
 }
 
+TEST(HeapCounter, CountsAllocations) {  // else the test below would pass vacuously
+  const long before = testing::heap_allocations();
+  auto p = std::make_unique<int>(1);
+  EXPECT_EQ(testing::heap_allocations() - before, 1);
+}
+
 // Every kind of layer, a loss and an optimizer: after two warm-up steps, a step allocates nothing.
 TEST(Sequential, SteadyStateStepAllocatesNothing) {
   Sequential m;
@@ -153,9 +142,9 @@ TEST(Sequential, SteadyStateStepAllocatesNothing) {
   };
   step(0);
   step(1);
-  const long before = g_allocations.load();
+  const long before = testing::heap_allocations();
   for (uint64_t s = 2; s < 6; ++s) step(s);
-  EXPECT_EQ(g_allocations.load() - before, 0) << "heap allocations in 4 steady-state steps";
+  EXPECT_EQ(testing::heap_allocations() - before, 0) << "heap allocations in 4 steady-state steps";
 }
 
 }  // namespace
