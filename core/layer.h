@@ -27,6 +27,16 @@ struct StepContext {
   int64_t sample_offset = 0;  // global index of this batch's first sample, for random draws
 };
 
+// A blocking, in-place sum of `count` floats over all data-parallel ranks, for layers whose
+// forward or backward needs statistics of the global batch (synchronised BatchNorm). Collective:
+// every rank calls it the same number of times with the same counts. core/ knows only this
+// interface; distributed/ implements it over a Communicator.
+class CrossRankSum {
+ public:
+  virtual ~CrossRankSum() = default;
+  virtual void sum(float* data, int64_t count) = 0;
+};
+
 struct ParamSpec {
   std::string name;  // "weight", "bias", "gamma", "beta"
   Shape shape;
@@ -55,6 +65,9 @@ class Layer {
   virtual std::vector<Tensor*> state() { return {}; }
   // Called when the input's batch size changes (full shape, batch first): size scratch buffers.
   virtual void setup(const Shape& in) { (void)in; }
+  // Layers that can use global-batch statistics (BatchNorm) keep `sum` (not owned; nullptr: this
+  // rank's batch only, the default). Others ignore it.
+  virtual void set_cross_rank_sum(CrossRankSum* sum) { (void)sum; }
   // Tells the layer its position in the model (used to key its random stream).
   void set_index(uint32_t index) { index_ = index; }
   uint32_t index() const { return index_; }

@@ -174,6 +174,10 @@ void Sequential::zero_grads() {
   grads_.fill(0.0f);
 }
 
+void Sequential::set_cross_rank_sum(CrossRankSum* sum) {
+  for (auto& slot : layers_) slot.layer->set_cross_rank_sum(sum);
+}
+
 std::vector<Tensor*> Sequential::state() {
   std::vector<Tensor*> all;
   for (auto& slot : layers_)

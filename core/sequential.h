@@ -54,6 +54,10 @@ class Sequential {
 
   void zero_grads();
 
+  // Passes `sum` to every layer (Layer::set_cross_rank_sum): BatchNorm then normalises with the
+  // statistics of the global batch over all ranks. nullptr restores per-rank statistics.
+  void set_cross_rank_sum(CrossRankSum* sum);
+
   int num_layers() const { return static_cast<int>(layers_.size()); }
   Layer& layer(int i) { return *layers_[i].layer; }
   const std::string& layer_name(int i) const { return layers_[i].name; }

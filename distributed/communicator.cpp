@@ -48,11 +48,11 @@ bool launched_by_mpirun() {
   return false;
 }
 
-std::unique_ptr<Communicator> make_communicator(const std::string& backend) {
+std::unique_ptr<Communicator> make_communicator(const std::string& backend, double timeout_s) {
   if (backend == "local") return std::make_unique<LocalCommunicator>();
   if (backend == "mpi") {
 #if STRATA_WITH_MPI
-    return std::make_unique<MpiCommunicator>();
+    return std::make_unique<MpiCommunicator>(timeout_s);
 #else
     STRATA_THROW(
         "distributed.backend 'mpi' needs the MPI build; reconfigure with -DSTRATA_MPI=ON "
@@ -61,7 +61,7 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend) {
   }
   if (backend == "auto") {
 #if STRATA_WITH_MPI
-    if (launched_by_mpirun()) return std::make_unique<MpiCommunicator>();
+    if (launched_by_mpirun()) return std::make_unique<MpiCommunicator>(timeout_s);
 #else
     STRATA_CHECK(!launched_by_mpirun(),
                  "distributed.backend 'auto': started by mpirun but this Strata was built without "

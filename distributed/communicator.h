@@ -53,8 +53,13 @@ class Communicator {
   // Rank and number of ranks on this node (chooses the GPU).
   virtual int local_rank() const = 0;
   virtual int local_size() const = 0;
-  // "local", "mpi", ...
+  // "local", "mpi", "nccl"
   virtual std::string name() const = 0;
+  // Whether collectives take device (GPU) buffers (NCCL) rather than host buffers (local, MPI).
+  virtual bool device_buffers() const { return false; }
+  // Seconds a collective may take before wait() gives up and throws (the job is then ended by
+  // abort_job, distributed/fault.h); set by make_communicator from distributed.timeout_s.
+  virtual double timeout_s() const = 0;
 
   // In-place all-reduce of count floats (count 0 allowed).
   virtual void all_reduce(float* data, int64_t count, ReduceOp op) = 0;
@@ -70,8 +75,12 @@ class Communicator {
 // Whether this process was started by mpirun/mpiexec (Open MPI, PMIx or PMI environment).
 bool launched_by_mpirun();
 
+constexpr double kDefaultCommTimeoutS = 60.0;
+
 // backend: "auto" (mpi when started by mpirun and MPI is built, else local), "local", "mpi" or
-// "nccl" (not built yet). Unknown names and unavailable backends throw strata::Error.
-std::unique_ptr<Communicator> make_communicator(const std::string& backend);
+// "nccl" (CUDA build; device buffers). Unknown names and unavailable backends throw
+// strata::Error. timeout_s (> 0): how long any one collective may take (distributed.timeout_s).
+std::unique_ptr<Communicator> make_communicator(const std::string& backend,
+                                                double timeout_s = kDefaultCommTimeoutS);
 
 }  // namespace strata

@@ -13,6 +13,7 @@ class LocalCommunicator final : public Communicator {
   int local_rank() const override { return 0; }
   int local_size() const override { return 1; }
   std::string name() const override { return "local"; }
+  double timeout_s() const override { return kDefaultCommTimeoutS; }  // nothing ever waits
 
   void all_reduce(float* data, int64_t count, ReduceOp op) override;
   CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;

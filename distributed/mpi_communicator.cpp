@@ -82,7 +82,9 @@ int MpiCommunicator::thread_level() {
   return g_thread_level;
 }
 
-MpiCommunicator::MpiCommunicator(int64_t max_count) : max_count_(max_count) {
+MpiCommunicator::MpiCommunicator(double timeout_s, int64_t max_count)
+    : timeout_s_(timeout_s), max_count_(max_count) {
+  STRATA_CHECK(timeout_s > 0, "distributed.timeout_s must be positive, got " << timeout_s);
   STRATA_CHECK(max_count > 0 && max_count <= INT_MAX,
                "MpiCommunicator: max_count " << max_count << " must be in [1, INT_MAX]");
   init_mpi_once();

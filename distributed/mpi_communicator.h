@@ -17,7 +17,7 @@ class MpiCommunicator final : public Communicator {
  public:
   // max_count: the most elements passed to one MPI call (MPI counts are int); larger buffers are
   // split into pieces. Only tests lower it, to exercise the splitting on small buffers.
-  explicit MpiCommunicator(int64_t max_count = INT_MAX);
+  explicit MpiCommunicator(double timeout_s = kDefaultCommTimeoutS, int64_t max_count = INT_MAX);
   ~MpiCommunicator() override;
   MpiCommunicator(const MpiCommunicator&) = delete;
   MpiCommunicator& operator=(const MpiCommunicator&) = delete;
@@ -27,6 +27,7 @@ class MpiCommunicator final : public Communicator {
   int local_rank() const override { return local_rank_; }
   int local_size() const override { return local_size_; }
   std::string name() const override { return "mpi"; }
+  double timeout_s() const override { return timeout_s_; }
 
   void all_reduce(float* data, int64_t count, ReduceOp op) override;
   CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;
@@ -44,6 +45,7 @@ class MpiCommunicator final : public Communicator {
   int size_ = 1;
   int local_rank_ = 0;
   int local_size_ = 1;
+  double timeout_s_;
   int64_t max_count_;
 };
 
