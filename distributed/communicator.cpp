@@ -7,6 +7,9 @@
 #if STRATA_WITH_MPI
 #include "distributed/mpi_communicator.h"
 #endif
+#if STRATA_WITH_NCCL
+#include "distributed/nccl_communicator.h"
+#endif
 
 namespace strata {
 
@@ -60,6 +63,8 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, doub
 #endif
   }
   if (backend == "auto") {
+    // Never nccl: NCCL takes device buffers, so it is right only when the model lives on the GPU,
+    // which the trainer knows and this function does not; the trainer asks for "nccl" by name.
 #if STRATA_WITH_MPI
     if (launched_by_mpirun()) return std::make_unique<MpiCommunicator>(timeout_s);
 #else
@@ -70,9 +75,14 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, doub
     return std::make_unique<LocalCommunicator>();
   }
   if (backend == "nccl") {
+#if STRATA_WITH_NCCL
+    return std::make_unique<NcclCommunicator>(timeout_s);
+#else
     STRATA_THROW(
-        "distributed.backend 'nccl': the NCCL backend needs the CUDA build and is not "
-        "built yet; use 'mpi' or 'auto'");
+        "distributed.backend 'nccl' needs the CUDA build (-DSTRATA_CUDA=ON) with the CUDA "
+        "toolkit, cuDNN and NCCL installed; this Strata was built without it: reconfigure, or "
+        "use 'mpi' or 'auto'");
+#endif
   }
   STRATA_THROW("unknown distributed.backend '" << backend
                                                << "'; expected auto, local, mpi or nccl");

@@ -4,8 +4,9 @@
 
 namespace strata {
 
-GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t bucket_bytes)
-    : comm_(comm), model_(model) {
+GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t bucket_bytes,
+                                 ReduceOp op)
+    : comm_(comm), model_(model), op_(op) {
   STRATA_CHECK(model.built(), "the gradient reducer needs a built model; call build() first");
   STRATA_CHECK(bucket_bytes > 0, "bucket_bytes must be positive, got " << bucket_bytes);
   const int n = model.num_layers();
@@ -40,7 +41,9 @@ GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t 
 
 GradientReducer::~GradientReducer() {
   detach();
-  for (auto& h : handles_) h.wait();  // never leave a gradient buffer in flight
+  // Never leave a gradient buffer in flight. Each handle's destructor waits and swallows errors:
+  // here we may be unwinding from a failed collective, and a wait() that threw would terminate.
+  handles_.clear();
 }
 
 void GradientReducer::attach() {
@@ -74,8 +77,8 @@ void GradientReducer::launch_ready() {
 void GradientReducer::launch(int b) {
   Bucket& bucket = buckets_[b];
   bucket.launch_time = Clock::now();
-  handles_.push_back(comm_.all_reduce_async(model_.grads().data() + bucket.offset, bucket.count,
-                                            ReduceOp::kAverage));
+  handles_.push_back(
+      comm_.all_reduce_async(model_.grads().data() + bucket.offset, bucket.count, op_));
 }
 
 void GradientReducer::finalize() {

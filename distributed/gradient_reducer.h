@@ -5,10 +5,11 @@
 // Buckets are contiguous slices of model.grads() made of whole layers, taken in reverse layer
 // order (the order backward produces them); a bucket closes once it holds bucket_bytes or more.
 // attach() installs the model's grads-ready hook: when every layer of a bucket has reported, the
-// bucket's all-reduce (ReduceOp::kAverage) is started at once. Buckets are always started in
-// bucket order, so every rank issues its collectives in the same order. finalize() starts any
-// bucket not started yet (layers that did not report, e.g. a frozen network) and waits for all of
-// them; call it exactly once per step, after the last backward and before the optimizer step.
+// bucket's all-reduce (ReduceOp::kAverage, or the op given to the constructor) is started at once.
+// Buckets are always started in bucket order, so every rank issues its collectives in the same
+// order. finalize() starts any bucket not started yet (layers that did not report, e.g. a frozen
+// network) and waits for all of them; call it exactly once per step, after the last backward and
+// before the optimizer step.
 //
 // With world size 1 the reducer does nothing (no hook, no copies, no communication). A steady-state
 // step allocates nothing here (the handle vector is sized once).
@@ -42,9 +43,11 @@ class GradientReducer {
 
   static constexpr int64_t kDefaultBucketBytes = int64_t{25} << 20;
 
-  // The model must be built. bucket_bytes must be positive.
-  GradientReducer(Communicator& comm, Sequential& model,
-                  int64_t bucket_bytes = kDefaultBucketBytes);
+  // The model must be built. bucket_bytes must be positive. op: how buckets are combined;
+  // trainers that scale the loss gradient by 1/world size pass kSum (the division then comes
+  // for free, before the sum), others keep kAverage.
+  GradientReducer(Communicator& comm, Sequential& model, int64_t bucket_bytes = kDefaultBucketBytes,
+                  ReduceOp op = ReduceOp::kAverage);
   ~GradientReducer();
   GradientReducer(const GradientReducer&) = delete;
   GradientReducer& operator=(const GradientReducer&) = delete;
@@ -52,7 +55,7 @@ class GradientReducer {
   // Installs (detach: removes) the model's grads-ready hook. No-op with world size 1.
   void attach();
   void detach();
-  // Starts every bucket not started yet and waits for all; then gradients are averaged.
+  // Starts every bucket not started yet and waits for all; then gradients are reduced.
   void finalize();
 
   const std::vector<Bucket>& buckets() const { return buckets_; }
@@ -68,6 +71,7 @@ class GradientReducer {
 
   Communicator& comm_;
   Sequential& model_;
+  ReduceOp op_;
   std::vector<Bucket> buckets_;
   std::vector<int> layer_bucket_;
   std::vector<int> remaining_;  // per bucket: layers yet to report this step

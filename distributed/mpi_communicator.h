@@ -3,11 +3,27 @@
 // Each communicator works on its own duplicate of MPI_COMM_WORLD, so its traffic never matches
 // messages of other libraries. MPI errors are returned (MPI_ERRORS_RETURN), not fatal, and each
 // becomes a strata::Error naming the MPI call.
+//
+// Progress: Open MPI's nonblocking collectives (libnbc) only move data while some thread is
+// inside an MPI call, so an MPI_Iallreduce started during backward mostly waits for the final
+// MPI_Wait. Instead every collective is queued, in call order, to one communication thread that
+// runs it with the blocking call (MPI_Allreduce, ...), which progresses at full speed while the
+// training thread computes. Synchronous calls queue and wait. The queue is a fixed ring of job
+// slots, so a collective allocates nothing. This needs MPI_THREAD_SERIALIZED or better (after
+// construction only the communication thread calls MPI); with less, collectives are started on
+// the calling thread with the nonblocking calls and polled with MPI_Test until done.
+//
+// Failures: a wait gives up after timeout_s() and throws; an MPI error on the communication
+// thread is thrown by the wait of its collective. Either leaves the communicator broken: every
+// later collective or wait of an unfinished one throws at once (no second timeout while
+// unwinding). Handles must be waited or destroyed before their communicator.
 #pragma once
 
 #include <mpi.h>
 
 #include <climits>
+#include <cstdint>
+#include <memory>
 
 #include "distributed/communicator.h"
 
@@ -15,9 +31,14 @@ namespace strata {
 
 class MpiCommunicator final : public Communicator {
  public:
+  // Where collectives run: kAuto uses the communication thread when MPI's thread level allows
+  // it; kCallingThread always polls on the caller (tests use it to exercise that fallback).
+  enum class Progress { kAuto, kCallingThread };
+
   // max_count: the most elements passed to one MPI call (MPI counts are int); larger buffers are
   // split into pieces. Only tests lower it, to exercise the splitting on small buffers.
-  explicit MpiCommunicator(double timeout_s = kDefaultCommTimeoutS, int64_t max_count = INT_MAX);
+  explicit MpiCommunicator(double timeout_s = kDefaultCommTimeoutS, int64_t max_count = INT_MAX,
+                           Progress progress = Progress::kAuto);
   ~MpiCommunicator() override;
   MpiCommunicator(const MpiCommunicator&) = delete;
   MpiCommunicator& operator=(const MpiCommunicator&) = delete;
@@ -37,6 +58,14 @@ class MpiCommunicator final : public Communicator {
 
   // The thread support MPI granted (MPI_THREAD_SINGLE ... MPI_THREAD_MULTIPLE).
   static int thread_level();
+  // Whether collectives run on the communication thread (else on the calling thread).
+  bool uses_comm_thread() const;
+  // Whether a timeout or MPI error has made every later collective fail.
+  bool broken() const;
+  // Collectives queued or running (started and not yet complete).
+  int64_t in_flight() const;
+
+  struct Queue;  // the job ring, shared with the communication thread (mpi_communicator.cpp)
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
@@ -47,6 +76,8 @@ class MpiCommunicator final : public Communicator {
   int local_size_ = 1;
   double timeout_s_;
   int64_t max_count_;
+  // Shared: a communication thread stuck in MPI after a timeout is detached and keeps it alive.
+  std::shared_ptr<Queue> queue_;
 };
 
 }  // namespace strata

@@ -9,6 +9,7 @@
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "distributed/fault.h"  // defines: abort_job
 #include "trainers/cli/commands.h"
 
 namespace {
@@ -58,10 +59,10 @@ int main(int argc, char** argv) {
       return c.run(strata::cli::Args(argv + 2, argv + argc));
     } catch (const strata::Error& e) {
       std::fprintf(stderr, "strata %s: error: %s\n", c.name, e.what());
-      return 1;
+      strata::abort_job(1);  // under mpirun, ends every rank instead of leaving them waiting
     } catch (const std::exception& e) {
       std::fprintf(stderr, "strata %s: internal error: %s\n", c.name, e.what());
-      return 1;
+      strata::abort_job(1);
     }
   }
   std::fprintf(stderr, "strata: unknown command '%s'\n\n", argv[1]);

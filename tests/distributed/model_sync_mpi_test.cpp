@@ -12,18 +12,12 @@
 #include "core/layers/dense.h"        // defines: Dense, DenseOptions
 #include "core/sequential.h"
 #include "distributed/model_sync.h"
-#include "tests/distributed/test_comm.h"
+#include "tests/support/mpi_test_main.h"
 
 namespace strata {
 namespace {
 
 constexpr int64_t kFeatures = 8;
-
-int64_t sum_over_ranks(Communicator& comm, int64_t local) {
-  float v = static_cast<float>(local);
-  comm.all_reduce(&v, 1, ReduceOp::kSum);
-  return static_cast<int64_t>(v);
-}
 
 // Dense(12) / BatchNorm / ReLU / Dense(kFeatures), built with seed; the BatchNorm running
 // statistics are set to values that depend on `tag` (the rank that built it).
@@ -74,7 +68,7 @@ TEST(ModelSync, BroadcastModelMakesEveryRankEqualToRoot) {
     }
     for (int64_t i = 0; i < got[s]->numel(); ++i) errors += (*got[s])[i] != (*want[s])[i];
   }
-  EXPECT_EQ(sum_over_ranks(comm, errors), 0);
+  EXPECT_EQ(global_errors(comm, errors), 0);
   // The test is meaningful: ranks other than 0 did start from different weights.
   if (rank != 0) {
     EXPECT_GT(differing_before, 0);
@@ -89,7 +83,7 @@ TEST(ModelSync, AverageScalarIsTheMeanOverRanks) {
   // mean of 1.5 + 2r for r in [0, w) = 1.5 + (w - 1)
   const float expected = 1.5f + static_cast<float>(w - 1);
   const int64_t errors = std::abs(mean - expected) > 1e-5f ? 1 : 0;
-  EXPECT_EQ(sum_over_ranks(comm, errors), 0) << "rank " << comm.rank() << " got " << mean;
+  EXPECT_EQ(global_errors(comm, errors), 0) << "rank " << comm.rank() << " got " << mean;
 }
 
 }  // namespace

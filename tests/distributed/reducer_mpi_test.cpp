@@ -19,7 +19,7 @@
 #include "core/sequential.h"
 #include "distributed/gradient_reducer.h"
 #include "distributed/local_communicator.h"
-#include "tests/distributed/test_comm.h"
+#include "tests/support/mpi_test_main.h"
 
 namespace strata {
 namespace {
@@ -28,12 +28,6 @@ constexpr int64_t kFeatures = 16;
 constexpr int64_t kGlobalBatch = 12;  // divisible by every world size tested (1, 2, 3, 4)
 constexpr int kSteps = 5;
 constexpr uint64_t kSeed = 11;
-
-int64_t global_errors(Communicator& comm, int64_t local_errors) {
-  float errors = static_cast<float>(local_errors);
-  comm.all_reduce(&errors, 1, ReduceOp::kSum);
-  return static_cast<int64_t>(errors);
-}
 
 // Dense(h) / ReLU / ... / Dense(kFeatures) / Sigmoid, one hidden Dense+ReLU per entry of hidden.
 Sequential make_autoencoder(const std::vector<int64_t>& hidden) {

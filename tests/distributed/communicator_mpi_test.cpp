@@ -4,34 +4,28 @@
 // rank is left waiting in a collective that the others skipped (the nccl-tests habit).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
 #include "distributed/communicator.h"
 #include "distributed/local_communicator.h"
-#include "tests/distributed/test_comm.h"
+#include "tests/support/heap_counter.h"
+#include "tests/support/mpi_test_main.h"
 #if STRATA_WITH_MPI
 #include "distributed/mpi_communicator.h"
 #endif
 
 namespace strata {
 
-Communicator* g_comm = nullptr;  // made by main from make_communicator("auto")
-
 namespace {
 
 const std::vector<int64_t> kCounts = {0, 1, 7, 5'000'000};
-
-// Sums each rank's count of wrong elements over all ranks.
-int64_t global_errors(Communicator& comm, int64_t local_errors) {
-  float errors = static_cast<float>(local_errors);
-  comm.all_reduce(&errors, 1, ReduceOp::kSum);
-  return static_cast<int64_t>(errors);
-}
 
 bool near(float got, float want) {
   return std::fabs(got - want) <= 1e-5f * std::max(1.0f, std::fabs(want));
@@ -132,8 +126,65 @@ TEST(Communicator, UnwaitedHandleIsWaitedByItsDestructor) {
   EXPECT_EQ(global_errors(*g_comm, errors), 0);
 }
 
-void check_broadcast(Communicator& comm, int root) {
-  for (int64_t count : kCounts) {
+TEST(Communicator, ManyAsyncAllReducesWaitedInReverse) {
+  // More than the MPI communicator's ring of job slots, so queuing also waits for free slots.
+  constexpr int kJobs = 300;
+  std::vector<std::vector<float>> bufs(kJobs);
+  std::vector<CommHandle> handles;
+  handles.reserve(kJobs);
+  for (int k = 0; k < kJobs; ++k) {
+    bufs[k].resize(1 + k % 37);
+    fill_rank_values(bufs[k], g_comm->rank());
+    const ReduceOp op = k % 2 ? ReduceOp::kSum : ReduceOp::kAverage;
+    handles.push_back(g_comm->all_reduce_async(bufs[k].data(), 1 + k % 37, op));
+  }
+  for (int k = kJobs - 1; k >= 0; --k) handles[k].wait();
+  int64_t errors = 0;
+  for (int k = 0; k < kJobs; ++k)
+    errors +=
+        count_reduce_errors(bufs[k], g_comm->size(), k % 2 ? ReduceOp::kSum : ReduceOp::kAverage);
+  EXPECT_EQ(global_errors(*g_comm, errors), 0);
+}
+
+TEST(Communicator, CollectivesRunInCallOrder) {
+  // An async all-reduce in flight, then synchronous calls: each sees the one before it done.
+  const int size = g_comm->size();
+  const int root = size - 1;
+  std::vector<float> a(100'000);
+  fill_rank_values(a, g_comm->rank());
+  CommHandle pending = g_comm->all_reduce_async(a.data(), 100'000, ReduceOp::kSum);
+  std::vector<float> b(1000, static_cast<float>(g_comm->rank() + 1));
+  g_comm->broadcast(b.data(), 1000, root);             // b = root + 1 everywhere
+  g_comm->all_reduce(b.data(), 1000, ReduceOp::kSum);  // then size * (root + 1)
+  std::vector<float> gathered(static_cast<size_t>(size) * 1000);
+  g_comm->all_gather(b.data(), 1000, gathered.data());
+  {
+    std::vector<float> dropped(10);
+    fill_rank_values(dropped, g_comm->rank());
+    CommHandle never_waited = g_comm->all_reduce_async(dropped.data(), 10, ReduceOp::kSum);
+  }  // its destructor waits, and the barrier after it still matches on every rank
+  g_comm->barrier();
+  pending.wait();
+  int64_t errors = count_reduce_errors(a, size, ReduceOp::kSum);
+  for (float v : gathered) errors += v != static_cast<float>(size * (root + 1));
+  EXPECT_EQ(global_errors(*g_comm, errors), 0);
+}
+
+TEST(Communicator, SteadyStateAllReduceDoesNotAllocate) {
+  std::vector<float> buf(1000, 0.0f);
+  for (int i = 0; i < 5; ++i) g_comm->all_reduce_async(buf.data(), 1000, ReduceOp::kSum).wait();
+  const long before = testing::heap_allocations();
+  for (int i = 0; i < 50; ++i) {
+    CommHandle h = g_comm->all_reduce_async(buf.data(), 1000, ReduceOp::kSum);
+    h.wait();
+    g_comm->all_reduce(buf.data(), 1000, ReduceOp::kAverage);
+  }
+  const long allocations = testing::heap_allocations() - before;
+  EXPECT_EQ(global_errors(*g_comm, allocations), 0) << "heap allocations in 100 all-reduces";
+}
+
+void check_broadcast(Communicator& comm, int root, const std::vector<int64_t>& counts = kCounts) {
+  for (int64_t count : counts) {
     std::vector<float> buf(count);
     for (int64_t i = 0; i < count; ++i) buf[i] = static_cast<float>(comm.rank() * 1000 + i % 7);
     comm.broadcast(buf.data(), count, root);
@@ -191,9 +242,12 @@ TEST(Communicator, NegativeCountIsAnError) {
 }
 
 TEST(MakeCommunicator, NamesTheBackendThatIsMissing) {
+  // Without the CUDA build, or without a GPU per rank, 'nccl' must say what is missing. With
+  // them (a GPU machine), it works and takes device buffers.
   try {
-    make_communicator("nccl");
-    FAIL() << "nccl should throw";
+    std::unique_ptr<Communicator> nccl = make_communicator("nccl");
+    EXPECT_EQ(nccl->name(), "nccl");
+    EXPECT_TRUE(nccl->device_buffers());
   } catch (const Error& e) {
     EXPECT_NE(e.message().find("NCCL"), std::string::npos) << e.message();
     EXPECT_NE(e.message().find("CUDA"), std::string::npos) << e.message();
@@ -220,9 +274,10 @@ TEST(LocalCommunicator, IsWorldSizeOne) {
 #if STRATA_WITH_MPI
 // Buffers above INT_MAX elements are split into pieces; a tiny max_count exercises that path on
 // small buffers, including uneven last pieces.
-TEST(MpiCommunicator, SplitsLargeCountsIntoPieces) {
-  if (g_comm->name() != "mpi") GTEST_SKIP() << "not started by mpirun";
-  MpiCommunicator comm(/*max_count=*/5);
+void check_split_pieces(MpiCommunicator::Progress progress) {
+  MpiCommunicator comm(kDefaultCommTimeoutS, /*max_count=*/5, progress);
+  EXPECT_EQ(comm.uses_comm_thread(), progress == MpiCommunicator::Progress::kAuto &&
+                                         MpiCommunicator::thread_level() >= MPI_THREAD_SERIALIZED);
   EXPECT_EQ(comm.size(), g_comm->size());
   EXPECT_EQ(comm.rank(), g_comm->rank());
   for (int64_t count : {int64_t{0}, int64_t{5}, int64_t{23}}) {
@@ -230,7 +285,8 @@ TEST(MpiCommunicator, SplitsLargeCountsIntoPieces) {
     check_all_reduce(comm, count, ReduceOp::kAverage);
     check_all_gather(comm, count);
   }
-  check_broadcast(comm, comm.size() - 1);
+  // Small counts only: with max_count 5, 5M floats would be a million pieces.
+  check_broadcast(comm, comm.size() - 1, {0, 1, 5, 23});
   std::vector<float> a(23), b(11);
   fill_rank_values(a, comm.rank());
   fill_rank_values(b, comm.rank());
@@ -241,6 +297,83 @@ TEST(MpiCommunicator, SplitsLargeCountsIntoPieces) {
   const int64_t errors = count_reduce_errors(a, comm.size(), ReduceOp::kSum) +
                          count_reduce_errors(b, comm.size(), ReduceOp::kAverage);
   EXPECT_EQ(global_errors(comm, errors), 0);
+  comm.barrier();
+  EXPECT_EQ(comm.in_flight(), 0);
+}
+
+TEST(MpiCommunicator, SplitsLargeCountsIntoPieces) {
+  if (g_comm->name() != "mpi") GTEST_SKIP() << "not started by mpirun";
+  check_split_pieces(MpiCommunicator::Progress::kAuto);
+}
+
+// The fallback for MPI builds without MPI_THREAD_SERIALIZED: nonblocking calls polled on the
+// calling thread.
+TEST(MpiCommunicator, CallingThreadProgressGivesTheSameResults) {
+  if (g_comm->name() != "mpi") GTEST_SKIP() << "not started by mpirun";
+  check_split_pieces(MpiCommunicator::Progress::kCallingThread);
+  MpiCommunicator comm(kDefaultCommTimeoutS, INT_MAX, MpiCommunicator::Progress::kCallingThread);
+  EXPECT_FALSE(comm.uses_comm_thread());
+  std::vector<float> a(1000), b(77);
+  fill_rank_values(a, comm.rank());
+  fill_rank_values(b, comm.rank());
+  CommHandle ha = comm.all_reduce_async(a.data(), 1000, ReduceOp::kSum);
+  CommHandle hb = comm.all_reduce_async(b.data(), 77, ReduceOp::kAverage);
+  hb.wait();  // completes a first: calls complete in the order they were started
+  EXPECT_EQ(comm.in_flight(), 0);
+  ha.wait();
+  const int64_t errors = count_reduce_errors(a, comm.size(), ReduceOp::kSum) +
+                         count_reduce_errors(b, comm.size(), ReduceOp::kAverage);
+  EXPECT_EQ(global_errors(comm, errors), 0);
+}
+
+// Rank 0 starts an all-reduce that the other ranks join only later: its wait times out with a
+// message that says what to do, and from then on every call fails at once. The other ranks then
+// join, so rank 0's communication thread is released and the process can finish normally.
+TEST(MpiCommunicator, ATimeoutBreaksTheCommunicator) {
+  if (g_comm->name() != "mpi" || g_comm->size() < 2) GTEST_SKIP() << "needs two or more ranks";
+  // Rank 0 waits in g_comm while its stuck collective is still inside MPI on another thread.
+  if (MpiCommunicator::thread_level() < MPI_THREAD_MULTIPLE) GTEST_SKIP() << "needs MULTIPLE";
+  using Clock = std::chrono::steady_clock;
+  int64_t errors = 0;
+  {
+    MpiCommunicator comm(/*timeout_s=*/0.3);
+    float x = 1.0f;
+    if (comm.rank() == 0) {
+      const auto t0 = Clock::now();
+      try {
+        comm.all_reduce(&x, 1, ReduceOp::kSum);
+        ADD_FAILURE() << "the all-reduce should have timed out";
+        ++errors;
+      } catch (const Error& e) {
+        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        EXPECT_GE(s, 0.25);
+        EXPECT_LT(s, 10.0);
+        EXPECT_NE(e.message().find("all_reduce of 1 floats did not complete within 0.3 s "
+                                   "(distributed.timeout_s)"),
+                  std::string::npos)
+            << e.message();
+        EXPECT_NE(e.message().find("raise distributed.timeout_s"), std::string::npos);
+      }
+      EXPECT_TRUE(comm.broken());
+      const auto t1 = Clock::now();
+      EXPECT_THROW(comm.all_reduce(&x, 1, ReduceOp::kSum), Error);
+      EXPECT_THROW(comm.all_reduce_async(&x, 1, ReduceOp::kSum), Error);
+      EXPECT_THROW(comm.barrier(), Error);
+      EXPECT_THROW(comm.broadcast(&x, 1, 0), Error);
+      EXPECT_LT(std::chrono::duration<double>(Clock::now() - t1).count(), 0.25)
+          << "a broken communicator must fail at once";
+    }
+    g_comm->barrier();
+    if (comm.rank() != 0) comm.all_reduce(&x, 1, ReduceOp::kSum);  // releases rank 0's
+    // Rank 0's stuck collective completes once the others joined it; wait for that, so the
+    // destructor can join its communication thread.
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (comm.in_flight() > 0 && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    errors += comm.in_flight() != 0;
+    g_comm->barrier();
+  }
+  EXPECT_EQ(global_errors(*g_comm, errors), 0);
 }
 
 TEST(MpiCommunicator, ReportsTheThreadLevel) {
@@ -250,44 +383,5 @@ TEST(MpiCommunicator, ReportsTheThreadLevel) {
 }
 #endif
 
-// On ranks other than 0 the default printer is removed (one copy of the output is enough); this
-// listener still prints any failure seen there, tagged with the rank.
-class RankFailurePrinter : public ::testing::EmptyTestEventListener {
- public:
-  explicit RankFailurePrinter(int rank) : rank_(rank) {}
-  void OnTestPartResult(const ::testing::TestPartResult& result) override {
-    if (!result.failed()) return;
-    std::cerr << "[rank " << rank_ << "] " << (result.file_name() ? result.file_name() : "?") << ":"
-              << result.line_number() << ": " << result.summary() << std::endl;
-  }
-
- private:
-  int rank_;
-};
-
 }  // namespace
 }  // namespace strata
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  std::unique_ptr<strata::Communicator> comm;
-  try {
-    comm = strata::make_communicator("auto");
-  } catch (const strata::Error& e) {
-    std::cerr << "communicator: " << e.what() << std::endl;
-    return 1;
-  }
-  strata::g_comm = comm.get();
-  if (comm->rank() != 0) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-    listeners.Append(new strata::RankFailurePrinter(comm->rank()));
-  }
-  int failed = RUN_ALL_TESTS() != 0 ? 1 : 0;
-  // Every rank exits with the same code.
-  float any_failed = static_cast<float>(failed);
-  comm->all_reduce(&any_failed, 1, strata::ReduceOp::kSum);
-  strata::g_comm = nullptr;
-  comm.reset();  // frees the MPI communicators; MPI_Finalize runs at exit
-  return any_failed > 0 ? 1 : 0;
-}
