@@ -1,13 +1,7 @@
-// One training step of a benchmark model on a batch resident in memory. Everything a step needs is
-// allocated in the constructor (and by the first step, when the layers size their scratch), so a
-// steady-state step allocates nothing.
-//
-// Autoencoder step: (mask the input, for a denoising model) -> forward -> MSE against the clean
-//   input -> backward -> Adam. Gradients are zeroed first.
-// GAN step: z ~ N(0, 1) keyed by (seed, kLatent, step, sample) -> G forward (train mode) ->
-//   D on the real batch (label 1) and on the fake (label 0), BCE with logits, D's gradients
-//   accumulated over both backwards -> Adam on D; then D on the fake again with label 1 (the
-//   non-saturating G loss), backward through a frozen D (input gradient only) into G -> Adam on G.
+// One training step of a benchmark model on a batch resident in memory: the trainers' own steps
+// (trainers/autoencoder_step.h, trainers/gan_step.h: the same code `strata train` runs) on the
+// models of MODELS.md with their Adam settings. Everything a step needs is allocated in the
+// constructor and by the first step, so a steady-state step allocates nothing.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +12,10 @@
 #include "core/losses/loss.h"
 #include "core/optim/optimizer.h"
 #include "core/sequential.h"
+#include "distributed/local_communicator.h"
+#include "trainers/autoencoder_step.h"
+#include "trainers/gan_step.h"
+#include "trainers/parallel_net.h"
 
 namespace strata::bench {
 
@@ -35,46 +33,50 @@ class TrainStep {
   virtual StepLosses run(const Tensor& real, uint64_t step) = 0;
 };
 
+// The data-parallel side: with a communicator of several ranks, `batch` is this rank's share and
+// the global batch is batch * world size; rank r's samples follow rank r - 1's.
+struct StepParallel {
+  Communicator* comm = nullptr;  // nullptr: one process (a LocalCommunicator)
+  ParallelOptions options;
+};
+
 class AutoencoderStep final : public TrainStep {
  public:
-  AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t seed);
+  AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t seed,
+                  const StepParallel& par = {});
   Shape sample_shape() const override { return net_.input_sample_shape(); }
   StepLosses run(const Tensor& real, uint64_t step) override;
   Sequential& net() { return net_; }
 
  private:
-  // noisy_ = x with each value set to 0 with probability corruption_; the mask of sample s is
-  // drawn from RandomStream(seed, kCorruption, 0, step, global index of s).
-  void corrupt(const Tensor& x, uint64_t step);
-
   Sequential net_;
-  float corruption_;
   int64_t batch_;
-  uint64_t seed_;
+  LocalCommunicator local_;
+  Communicator& comm_;
   Adam adam_;
-  MSELoss mse_;
-  Tensor noisy_, dy_;
+  ParallelNet pnet_;
+  strata::AutoencoderStep step_;
 };
 
 class GanStep final : public TrainStep {
  public:
-  GanStep(const ModelInfo& info, int64_t batch, uint64_t seed);
+  GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const StepParallel& par = {});
   Shape sample_shape() const override { return gan_.image_sample; }
   StepLosses run(const Tensor& real, uint64_t step) override;
   Gan& gan() { return gan_; }
 
  private:
-  void draw_latent(uint64_t step);
-
   Gan gan_;
   int64_t batch_;
-  uint64_t seed_;
+  LocalCommunicator local_;
+  Communicator& comm_;
   Adam adam_g_, adam_d_;
-  BCEWithLogitsLoss bce_;
-  Tensor z_, ones_, zeros_, dlogit_;
+  ParallelNet pg_, pd_;
+  strata::GanStep step_;
 };
 
-std::unique_ptr<TrainStep> make_train_step(const ModelInfo& info, int64_t batch, uint64_t seed);
+std::unique_ptr<TrainStep> make_train_step(const ModelInfo& info, int64_t batch, uint64_t seed,
+                                           const StepParallel& par = {});
 
 // `count` batches of random data for the model, uniform in [0, 1] (autoencoders) or [-1, 1]
 // (GANs), as one tensor [count * batch, sample...]; batch_view(k) is the k-th batch.

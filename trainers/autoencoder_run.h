@@ -1,5 +1,6 @@
-// A plain autoencoder training run on HDF5 shards: the loop behind `strata train` until the full
-// trainers (stacked, GAN, distributed, checkpoints) arrive.
+// A plain autoencoder training run on HDF5 shards, data-parallel over the ranks of the optional
+// `distributed` section (trainers/distributed_config.h): the loop behind `strata train` until the
+// full trainers (stacked, GAN, checkpoints) arrive. Only rank 0 prints progress.
 //
 // The DataReader visits the training samples in a permutation drawn from (seed, epoch), reading
 // ahead on its own thread; each step reconstructs a batch under MSE; at the end of each epoch the
@@ -19,6 +20,7 @@ struct AutoencoderRunResult {
   double test_mse = 0;
   int64_t steps = 0;
   double samples_per_s = 0;
+  int rank = 0, world = 1;  // this process's rank and the number of ranks
 };
 
 // Runs the experiment file's `trainer`, `data`, `model` and `optimizer` sections (see

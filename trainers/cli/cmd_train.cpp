@@ -17,6 +17,7 @@ int run_train(const Args& args) {
                "usage: strata train CONFIG.yaml (got " << args.size() << " arguments)");
   const YamlMap config = YamlMap::load(args[0]);
   const AutoencoderRunResult r = run_autoencoder(config);
+  if (r.rank != 0) return 0;
   std::printf("done: %lld steps, %.0f samples/s, final test mse %.5f\n",
               static_cast<long long>(r.steps), r.samples_per_s, r.test_mse);
   return 0;

@@ -1,0 +1,33 @@
+// The optional `distributed` section of an experiment file. Every key has a default, so an
+// experiment runs unchanged on a laptop (no mpirun: one rank) and under mpirun or srun.
+//
+//   distributed:
+//     backend: auto          # auto | local | mpi | nccl  (auto: mpi under mpirun/srun, else local)
+//     bucket_mb: 25          # gradient all-reduce bucket size, MiB
+//     timeout_s: 60          # a collective that takes longer ends the whole job with an error
+//     sync_batchnorm: false  # BatchNorm statistics over the global batch (all ranks)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/config/yaml_map.h"
+#include "distributed/communicator.h"
+#include "trainers/parallel_net.h"
+
+namespace strata {
+
+struct DistributedConfig {
+  std::string backend = "auto";
+  double timeout_s = kDefaultCommTimeoutS;
+  ParallelOptions parallel;
+};
+
+// Reads config's `distributed` section when present (the defaults otherwise), rejecting unknown
+// keys with the file, line and key.
+DistributedConfig parse_distributed_config(const YamlMap& config);
+
+// The communicator the section asks for (collective: every rank calls it).
+std::unique_ptr<Communicator> make_communicator(const DistributedConfig& dc);
+
+}  // namespace strata
