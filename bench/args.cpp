@@ -28,7 +28,8 @@ const char* bench_usage() {
          "                    [--data-batches N] [--seed N] [--profile]\n"
          "       strata bench --reader PATH|GLOB [--batch N] [--steps N] [--warmup N]\n"
          "                    [--windows N] [--prefetch N] [--seed N]\n"
-         "       strata bench --comm [--bytes N] [--iters N] [--warmup N]   (under mpirun)\n"
+         "       strata bench --comm [--bytes N] [--iters N] [--warmup N] [--model NAME]\n"
+         "                    [--steps N] [--batch N] [--bucket-mb X]   (under mpirun)\n"
          "\n"
          "Trains one model of shared/bench/MODELS.md and prints one JSON line: model, device,\n"
          "batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak RSS),\n"
@@ -56,13 +57,20 @@ const char* bench_usage() {
          "  --prefetch N       batches the reader reads ahead (default 2)\n"
          "\n"
          "With --comm (under mpirun), times the GradientReducer's all-reduce (all_reduce_async,\n"
-         "average, through the Communicator, waited) and a plain MPI_Allreduce (sum, float) of\n"
+         "sum, through the Communicator, waited) and a plain MPI_Allreduce (sum, float) of\n"
          "the same bytes, median of --iters after --warmup, for sizes 4 KB..64 MB, and prints on\n"
          "rank 0 one JSON line per size: bench, backend, ranks, bytes, algbw_gbps, busbw_gbps,\n"
          "mpi_busbw_gbps, ratio (busbw = algbw * 2(w-1)/w, so 0 with one rank; ratio = MPI time /\n"
          "Communicator time).\n"
          "  --bytes N          one message size in bytes (a multiple of 4)\n"
-         "  --iters N          timed all-reduces per size and path (default 20)\n";
+         "  --iters N          timed all-reduces per size and path (default 20)\n"
+         "Then it prints the exposed communication time of a model's training step (one more\n"
+         "JSON line, bench comm_exposed): step time with gradient reduction minus without, both\n"
+         "medians of --steps alternate steps, beside the time of the same all-reduce alone.\n"
+         "  --model NAME       the model (default sae_finetune); --batch: its global batch\n"
+         "  --steps N          timed steps of each kind (default 10; 0 skips this part)\n"
+         "  --bucket-mb X      the reducer's bucket size in MiB (default 25, "
+         "distributed.bucket_mb)\n";
 }
 
 BenchOptions parse_bench_args(const std::vector<std::string>& args) {
@@ -93,7 +101,7 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
     } else if (flag == "--device") {
       o.device = take();
     } else if (flag == "--steps") {
-      o.steps = parse_int(flag, take(), 1, 1000000);
+      o.steps = parse_int(flag, take(), 0, 1000000);
       steps_given = true;
     } else if (flag == "--warmup") {
       o.warmup = parse_int(flag, take(), 0, 1000000);
@@ -119,6 +127,12 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
     } else if (flag == "--bytes") {
       o.bytes = parse_int(flag, take(), 4, int64_t{1} << 34);
       STRATA_CHECK(o.bytes % 4 == 0, "--bytes must be a multiple of 4 (floats), got " << o.bytes);
+    } else if (flag == "--bucket-mb") {
+      const std::string v = take();
+      char* end = nullptr;
+      o.bucket_mb = std::strtod(v.c_str(), &end);
+      STRATA_CHECK(end != v.c_str() && *end == '\0' && o.bucket_mb > 0 && o.bucket_mb < 1e6,
+                   "--bucket-mb expects a positive number of MiB, got '" << v << "'");
     } else if (flag == "--iters") {
       o.iters = parse_int(flag, take(), 1, 1000000);
     } else if (flag == "--profile") {
@@ -130,10 +144,11 @@ BenchOptions parse_bench_args(const std::vector<std::string>& args) {
   }
   if (o.help) return o;
   if (o.comm) {
-    STRATA_CHECK(o.model.empty() && o.reader.empty(),
-                 "--comm is its own benchmark; give it without --model or --reader");
+    STRATA_CHECK(o.reader.empty(), "--comm and --reader are two benchmarks; give one of them");
+    if (!o.model.empty()) find_model(o.model);  // throws for an unknown name
     return o;
   }
+  STRATA_CHECK(o.steps >= 1, "--steps 0 only skips the model step of --comm; give at least 1");
   if (!o.reader.empty()) {
     STRATA_CHECK(o.model.empty(), "--reader and --model are two benchmarks; give one of them");
     if (!steps_given) o.steps = 200;

@@ -25,6 +25,7 @@ struct BenchOptions {
   bool comm = false;               // --comm: time the all-reduce instead of a model
   int64_t bytes = 0;               // --bytes N: one message size (with --comm); 0 = 4 KB..64 MB
   int64_t iters = 20;              // --iters N: timed all-reduces per size (with --comm)
+  double bucket_mb = 25.0;         // --bucket-mb X: the reducer's bucket size (with --comm)
   bool help = false;               // --help
 };
 

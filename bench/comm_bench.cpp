@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <utility>
 #include <vector>
 
+#include "bench/exposed_comm.h"
 #include "bench/stats.h"
 #include "core/error.h"
 #include "distributed/communicator.h"
@@ -21,22 +23,33 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The median over `iters` timed calls of op (after `warmup` untimed ones), each after a barrier,
-// averaged over ranks so that every rank reports the same number.
-template <typename Op>
-double median_seconds(Communicator& comm, int64_t warmup, int64_t iters, Op op) {
-  for (int64_t i = 0; i < warmup; ++i) op();
-  std::vector<double> t;
-  t.reserve(static_cast<size_t>(iters));
-  for (int64_t i = 0; i < iters; ++i) {
+// Times the two paths alternately, each after a barrier, so that load from other processes on a
+// shared machine falls on both alike: `warmup` untimed rounds, then the median over `iters`
+// rounds of each, averaged over ranks so that every rank reports the same numbers.
+template <typename OpA, typename OpB>
+std::pair<double, double> median_seconds(Communicator& comm, int64_t warmup, int64_t iters,
+                                         OpA op_a, OpB op_b, bool time_b) {
+  for (int64_t i = 0; i < warmup; ++i) {
+    op_a();
+    if (time_b) op_b();
+  }
+  std::vector<double> ta, tb;
+  ta.reserve(static_cast<size_t>(iters));
+  tb.reserve(static_cast<size_t>(iters));
+  auto time_one = [&](auto& op, std::vector<double>& t) {
     comm.barrier();
     const auto t0 = Clock::now();
     op();
     t.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  };
+  for (int64_t i = 0; i < iters; ++i) {
+    time_one(op_a, ta);
+    if (time_b) time_one(op_b, tb);
   }
-  float m = static_cast<float>(median(std::move(t)));
-  comm.all_reduce(&m, 1, ReduceOp::kAverage);
-  return std::max(static_cast<double>(m), 1e-9);
+  float m[2] = {static_cast<float>(median(std::move(ta))),
+                static_cast<float>(median(std::move(tb)))};
+  comm.all_reduce(m, 2, ReduceOp::kAverage);
+  return {std::max(static_cast<double>(m[0]), 1e-9), static_cast<double>(m[1])};
 }
 
 }  // namespace
@@ -63,29 +76,30 @@ int run_comm_bench(const BenchOptions& o) {
                    comm->name().c_str());
   }
   const int64_t max_count = *std::max_element(sizes.begin(), sizes.end()) / 4;
-  std::vector<float> reduce_buf(static_cast<size_t>(max_count), 1.0f);
+  std::vector<float> reduce_buf(static_cast<size_t>(max_count), 0.0f);
   std::vector<float> mpi_buf(static_cast<size_t>(max_count), 0.0f);
   const double bus_factor = 2.0 * (w - 1) / w;
 
   for (int64_t bytes : sizes) {
     const int64_t count = bytes / 4;
-    // The GradientReducer's path: kAverage keeps ones at (about) one, so no value drifts.
-    const double t_comm = median_seconds(*comm, o.warmup, o.iters, [&] {
-      CommHandle h = comm->all_reduce_async(reduce_buf.data(), count, ReduceOp::kAverage);
+    // The GradientReducer's path as trainers use it: all_reduce_async with kSum (they pre-scale
+    // the loss gradient by 1/world size), then wait. Zeros: a sum of zeros stays zero (no
+    // overflow, no denormals), as for the MPI buffer.
+    auto reducer_path = [&] {
+      CommHandle h = comm->all_reduce_async(reduce_buf.data(), count, ReduceOp::kSum);
       h.wait();
-    });
-    double t_mpi = 0;
+    };
+    auto mpi_path = [&] {
 #if STRATA_WITH_MPI
-    if (use_mpi) {
-      STRATA_CHECK(count <= INT32_MAX, "--bytes " << bytes << " is too large for one MPI call");
-      // Zeros: a sum of zeros stays zero (no overflow, no denormals).
-      t_mpi = median_seconds(*comm, o.warmup, o.iters, [&] {
-        const int rc = MPI_Allreduce(MPI_IN_PLACE, mpi_buf.data(), static_cast<int>(count),
-                                     MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-        STRATA_CHECK(rc == MPI_SUCCESS, "MPI_Allreduce failed with code " << rc);
-      });
-    }
+      const int rc = MPI_Allreduce(MPI_IN_PLACE, mpi_buf.data(), static_cast<int>(count), MPI_FLOAT,
+                                   MPI_SUM, MPI_COMM_WORLD);
+      STRATA_CHECK(rc == MPI_SUCCESS, "MPI_Allreduce failed with code " << rc);
 #endif
+    };
+    STRATA_CHECK(!use_mpi || count <= INT32_MAX,
+                 "--bytes " << bytes << " is too large for one MPI call; give at most 8 GB");
+    const auto [t_comm, t_mpi] =
+        median_seconds(*comm, o.warmup, o.iters, reducer_path, mpi_path, use_mpi);
     const double algbw = static_cast<double>(bytes) / t_comm / 1e9;
     const double busbw = algbw * bus_factor;
     const double mpi_busbw = t_mpi > 0 ? static_cast<double>(bytes) / t_mpi / 1e9 * bus_factor : 0;
@@ -99,6 +113,7 @@ int run_comm_bench(const BenchOptions& o) {
       std::fflush(stdout);
     }
   }
+  if (o.steps > 0) run_exposed_comm(*comm, o);
   comm->barrier();
   return 0;
 }

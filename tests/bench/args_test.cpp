@@ -65,7 +65,11 @@ TEST(BenchArgs, Errors) {
             std::string::npos);
   EXPECT_NE(error_of({"--model", "dcgan28", "--steps", "3x"}).find("expects an integer"),
             std::string::npos);
-  EXPECT_NE(error_of({"--model", "dcgan28", "--steps", "0"}).find("between 1 and"),
+  EXPECT_NE(error_of({"--model", "dcgan28", "--steps", "0"}).find("give at least 1"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--comm", "--bucket-mb", "0"}).find("positive number of MiB"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--comm", "--model", "vgg"}).find("unknown benchmark model"),
             std::string::npos);
   EXPECT_NE(error_of({"--model", "dcgan28", "--threads", "-2"}).find("between 1 and"),
             std::string::npos);
