@@ -14,6 +14,10 @@
 
 #include "core/error.h"
 
+#if __has_include(<mpi-ext.h>)
+#include <mpi-ext.h>  // Open MPI's extensions: MPIX_CUDA_AWARE_SUPPORT
+#endif
+
 namespace strata {
 namespace {
 
@@ -371,6 +375,23 @@ void comm_thread_main(std::shared_ptr<Queue> keep_alive) {
 
 int MpiCommunicator::thread_level() {
   return g_thread_level;
+}
+
+bool MpiCommunicator::cuda_aware() {
+#if defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
+  return MPIX_Query_cuda_support() == 1;  // built with CUDA and enabled at run time
+#else
+  return false;  // the library was built without CUDA support
+#endif
+}
+
+std::string MpiCommunicator::library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  std::string v(text, length);
+  const size_t end = v.find_first_of(",\n");  // "Open MPI v4.1.4, package: ..." -> first part
+  return end == std::string::npos ? v : v.substr(0, end);
 }
 
 MpiCommunicator::MpiCommunicator(double timeout_s, int64_t max_count, Progress progress)

@@ -58,6 +58,12 @@ class MpiCommunicator final : public Communicator {
 
   // The thread support MPI granted (MPI_THREAD_SINGLE ... MPI_THREAD_MULTIPLE).
   static int thread_level();
+  // Whether this MPI library accepts GPU buffers (Open MPI's MPIX_Query_cuda_support, when it was
+  // built with the CUDA extension). Only then may a GPU model hand device buffers to MPI; otherwise
+  // they must be staged through host memory. Debian's Open MPI is not CUDA-aware.
+  static bool cuda_aware();
+  // The MPI library's version string (MPI_Get_library_version; callable before MPI_Init).
+  static std::string library_version();
   // Whether collectives run on the communication thread (else on the calling thread).
   bool uses_comm_thread() const;
   // Whether a timeout or MPI error has made every later collective fail.

@@ -9,6 +9,9 @@
 #include "core/cuda/device.h"
 #endif
 #include "trainers/cli/commands.h"
+#if STRATA_WITH_MPI
+#include "distributed/mpi_communicator.h"
+#endif
 
 namespace strata::cli {
 
@@ -23,6 +26,17 @@ int run_info(const Args&) {
   for (int i = 0; i < n; ++i) std::printf("  gpu %d: %s\n", i, cuda::device_name(i).c_str());
 #else
   std::printf("cuda: not built\n");
+#endif
+#if STRATA_WITH_MPI
+  std::printf("mpi: %s, CUDA-aware: %s\n", MpiCommunicator::library_version().c_str(),
+              MpiCommunicator::cuda_aware() ? "yes" : "no");
+#else
+  std::printf("mpi: not built\n");
+#endif
+#if STRATA_WITH_NCCL
+  std::printf("nccl: built\n");
+#else
+  std::printf("nccl: not built\n");
 #endif
   return 0;
 }
