@@ -65,6 +65,9 @@ void run_exposed_comm(Communicator& comm, const BenchOptions& o) {
     comm.barrier();
     const auto t0 = Clock::now();
     s.run(data.batch_view(static_cast<int64_t>(step)), step);
+    // A synchronous step ends when the slowest rank ends: without this barrier the unreduced
+    // step would be timed per rank and the reduced one would also carry the ranks' jitter.
+    comm.barrier();
     ++step;
     return ms_since(t0);
   };

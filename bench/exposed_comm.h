@@ -3,8 +3,8 @@
 // without it, the difference that overlapping the all-reduce with the backward pass did not hide.
 //
 // Both steps are the trainers' own (trainers/autoencoder_step.h, gan_step.h) on resident data,
-// with the model's global batch split over the ranks; they are timed alternately, each after a
-// barrier, `warmup` untimed rounds then the median of `steps` timed ones, averaged over ranks.
+// with the model's global batch split over the ranks; they are timed alternately, each between
+// two barriers (a synchronous step lasts as long as its slowest rank), `warmup` untimed rounds then the median of `steps` timed ones, averaged over ranks.
 // For reference the same gradient bytes are also all-reduced alone (blocking, bucket by bucket
 // as the reducer does) and timed: hidden = 1 - exposed / that time.
 //
