@@ -51,6 +51,17 @@ bool launched_by_mpirun() {
   return false;
 }
 
+int launcher_rank() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    const char* v = std::getenv(var);
+    if (v == nullptr || *v == '\0') continue;
+    char* end = nullptr;
+    const long r = std::strtol(v, &end, 10);
+    if (*end == '\0' && r >= 0 && r < (1L << 30)) return static_cast<int>(r);
+  }
+  return -1;
+}
+
 std::unique_ptr<Communicator> make_communicator(const std::string& backend, double timeout_s) {
   if (backend == "local") return std::make_unique<LocalCommunicator>();
   if (backend == "mpi") {

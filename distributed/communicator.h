@@ -74,6 +74,9 @@ class Communicator {
 
 // Whether this process was started by mpirun/mpiexec (Open MPI, PMIx or PMI environment).
 bool launched_by_mpirun();
+// This process's rank as its launcher set it in the environment (mpirun or srun), before any
+// communicator exists: what errors in config parsing are tagged with. -1 when not launched so.
+int launcher_rank();
 
 constexpr double kDefaultCommTimeoutS = 60.0;
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -239,6 +240,15 @@ TEST(Communicator, Barrier) {
 TEST(Communicator, NegativeCountIsAnError) {
   float x = 0;
   EXPECT_THROW(g_comm->all_reduce(&x, -1, ReduceOp::kSum), Error);
+}
+
+TEST(Communicator, LauncherRankIsTheCommunicatorsRank) {
+  // Under mpirun the environment's rank (read before MPI starts) is the MPI rank; without it -1
+  // (or SLURM's task id, inside a SLURM job step).
+  const int r = launcher_rank();
+  const bool in_slurm = std::getenv("SLURM_PROCID") != nullptr;
+  const int64_t wrong = launched_by_mpirun() ? r != g_comm->rank() : !(r == -1 || in_slurm);
+  EXPECT_EQ(global_errors(*g_comm, wrong), 0) << "launcher_rank() " << r;
 }
 
 TEST(MakeCommunicator, NamesTheBackendThatIsMissing) {

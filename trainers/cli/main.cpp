@@ -9,6 +9,7 @@
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "distributed/communicator.h"
 #include "distributed/fault.h"  // defines: abort_job
 #include "trainers/cli/commands.h"
 
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  // Errors before any communicator exists (a config key) still name the rank that saw them.
+  if (const int rank = strata::launcher_rank(); rank >= 0) strata::set_error_rank(rank);
   for (const Command& c : kCommands) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
