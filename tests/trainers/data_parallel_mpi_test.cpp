@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -94,6 +95,8 @@ int64_t mismatch(Communicator& comm, const std::vector<float>& got, const std::v
                  const char* what) {
   int64_t bad = 0;
   const double rel = relative_error(got, want);
+  if (comm.rank() == 0)
+    std::printf("  %d rank(s), %s: relative error %.3g against one rank\n", comm.size(), what, rel);
   if (!(rel <= kRelTol)) {
     ADD_FAILURE() << what << ": relative error " << rel << " against one rank";
     bad = 1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fault_test.sh FAULT PROBE [MPIEXEC]: runs 3 ranks of fault_probe under mpirun with rank 1
-# failing at step 2 (FAULT: throw, crash or hang) and checks that the job ends non-zero, soon,
+# failing at step 3 (FAULT: throw, crash or hang) and checks that the job ends non-zero, soon,
 # and says why: the failing rank's message (throw) or the others' timeout message (hang).
 # The whole run sits inside `timeout`, so a bug can never hang CI; the figures are printed.
 set -u
@@ -23,7 +23,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s.%N)
 timeout -k 5 "$outer_s" "$mpiexec" -n 3 --oversubscribe --allow-run-as-root "$probe" \
-  --fail-rank 1 --fail-step 2 --steps 6 --fault "$fault" --timeout "$hang_timeout_s" \
+  --fail-rank 1 --fail-step 3 --steps 6 --fault "$fault" --timeout "$hang_timeout_s" \
   >"$log" 2>&1
 rc=$?
 end=$(date +%s.%N)
@@ -51,7 +51,7 @@ check "the job ended within $bound_s s" awk -v e="$elapsed" -v b="$bound_s" 'BEG
 case "$fault" in
   throw)
     check "the failing rank's message is shown" \
-      grep -q "fault_probe: error: fault_probe: injected failure at step 2.*\[rank 1," "$log"
+      grep -q "fault_probe: error: fault_probe: injected failure at step 3.*\[rank 1," "$log"
     ;;
   crash)
     check "mpirun reports the crashed rank" grep -qiE "signal|Segmentation|exited on" "$log"
