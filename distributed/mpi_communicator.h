@@ -29,6 +29,8 @@
 
 namespace strata {
 
+class CollectiveQueue;  // the job ring and communication thread (collective_queue.h)
+
 class MpiCommunicator final : public Communicator {
  public:
   // Where collectives run: kAuto uses the communication thread when MPI's thread level allows
@@ -71,8 +73,6 @@ class MpiCommunicator final : public Communicator {
   // Collectives queued or running (started and not yet complete).
   int64_t in_flight() const;
 
-  struct Queue;  // the job ring, shared with the communication thread (mpi_communicator.cpp)
-
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
   MPI_Comm local_comm_ = MPI_COMM_NULL;
@@ -83,7 +83,7 @@ class MpiCommunicator final : public Communicator {
   double timeout_s_;
   int64_t max_count_;
   // Shared: a communication thread stuck in MPI after a timeout is detached and keeps it alive.
-  std::shared_ptr<Queue> queue_;
+  std::shared_ptr<CollectiveQueue> queue_;
 };
 
 }  // namespace strata

@@ -1,0 +1,40 @@
+// Test helpers for BatchNorm (batchnorm_test.cpp and batchnorm_sync_test.cpp): a layer built
+// with its own parameter and gradient tensors, and the StepContext of a train or eval pass.
+#pragma once
+
+#include <cstdint>
+
+#include "core/layer.h"
+#include "core/layers/batchnorm.h"
+
+namespace strata::testing {
+
+constexpr float kEps = 1e-5f;
+
+// A BatchNorm built for `in` with its own gamma/beta and gradient tensors.
+struct Bn {
+  BatchNorm layer;
+  Tensor gamma, beta, dgamma, dbeta;
+  Bn(const Shape& in, BatchNormOptions o = {}) : layer(o) {
+    layer.build(in);
+    const int64_t c = in[1];
+    gamma = Tensor(Shape{c});
+    beta = Tensor(Shape{c});
+    dgamma = Tensor(Shape{c});
+    dbeta = Tensor(Shape{c});
+    gamma.fill(1.0f);
+    Tensor p[2] = {gamma, beta}, g[2] = {dgamma, dbeta};  // copies share storage
+    layer.bind(p, g);
+  }
+  Tensor& running_mean() { return *layer.state()[0]; }
+  Tensor& running_var() { return *layer.state()[1]; }
+};
+
+inline StepContext mode(bool training, bool param_grads = true) {
+  StepContext c;
+  c.training = training;
+  c.param_grads = param_grads;
+  return c;
+}
+
+}  // namespace strata::testing
