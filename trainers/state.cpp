@@ -21,8 +21,8 @@ void StateRegistry::add_network(const std::string& name, Sequential& net) {
     for (size_t k = 0; k < st.size(); ++k) {
       // BatchNorm: running_mean, running_var; any other stateful layer: state<k>.
       const bool bn = std::string(net.layer(i).kind()) == "batchnorm" && st.size() == 2;
-      const std::string what = bn ? (k == 0 ? "running_mean" : "running_var")
-                                  : "state" + std::to_string(k);
+      const std::string what =
+          bn ? (k == 0 ? "running_mean" : "running_var") : "state" + std::to_string(k);
       add(group, net.layer_name(i) + "." + what, st[k]);
     }
   }

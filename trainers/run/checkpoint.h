@@ -11,6 +11,12 @@
 // leaves a half-written checkpoint under the final name. CheckpointDir keeps the last N files of a
 // run folder's checkpoints/ and a `latest` text file naming the newest one (written the same way).
 //
+// Storage details: a rank-0 tensor is a scalar dataset, an empty one (optimizer state before the
+// first step) a dataset of shape [0]; seed is an unsigned 64-bit attribute, the others int64, the
+// strings variable-length UTF-8. The temporary file is fsync'ed before the rename. The reader
+// checks every item before it changes any tensor, so a failed read leaves the model as it was.
+// write/read: checkpoint.cpp; CheckpointDir and resolve_checkpoint: checkpoint_dir.cpp.
+//
 // The random state needs no separate record: every draw is keyed by (seed, step, sample), so
 // seed and global_step restore it; the data position is (epoch, step_in_epoch) of the phase.
 #pragma once
@@ -53,7 +59,8 @@ class CheckpointDir {
   // dir: the run folder's checkpoints/ (created if missing); keep: how many files to keep (>= 1).
   CheckpointDir(std::string dir, int keep);
   // Writes "<dir>/step-<global_step, 9 digits>.h5", points `latest` at it, deletes the oldest
-  // beyond `keep`. Returns the path.
+  // beyond `keep` (by step; the file just written is always kept, even when a resumed run left
+  // files of higher steps). Returns the path.
   std::string save(const StateRegistry& state, const CheckpointMeta& meta);
   // The file `latest` names, if there is one (and it exists).
   std::optional<std::string> latest() const;

@@ -1,5 +1,7 @@
 // PNG pictures for the run folder: a grid of images (GAN samples, autoencoder inputs beside their
-// reconstructions), written with libpng, atomically (path.tmp, then rename).
+// reconstructions), written with libpng, atomically (path.tmp, then rename). 8-bit grey (C = 1)
+// or RGB (C = 3); the padding between and around the images is mid grey (128), so that black and
+// white images stand out from it.
 #pragma once
 
 #include <string>
@@ -9,14 +11,14 @@
 namespace strata {
 
 struct GridOptions {
-  int columns = 8;       // images per row; rows follow from the count
-  int padding = 2;       // pixels between images (and around the grid)
-  float low = 0.0f;      // the value shown black ...
-  float high = 1.0f;     // ... and white (values outside are clamped); GANs: -1, 1
+  int columns = 8;    // images per row; rows follow from the count
+  int padding = 2;    // pixels between images (and around the grid)
+  float low = 0.0f;   // the value shown black ...
+  float high = 1.0f;  // ... and white (values outside are clamped); GANs: -1, 1
 };
 
-// images: [N, C, H, W] with C = 1 (grey) or 3 (RGB), or [N, D] with D a square (28 * 28: shown
-// as 1 x 28 x 28). Throws naming the path on a bad shape or a write error.
+// images: [N, C, H, W] with C = 1 (grey) or 3 (RGB), [N, H, W] (grey), or [N, D] with D a square
+// (28 * 28: shown as 1 x 28 x 28). Throws naming the path on a bad shape or a write error.
 void write_png_grid(const std::string& path, const Tensor& images, const GridOptions& o = {});
 
 // Inputs and reconstructions interleaved column-wise: pairs (input i, reconstruction i) side by

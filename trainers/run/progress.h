@@ -32,13 +32,23 @@ class Progress {
   void end_phase();
 
  private:
+  // The bar's text for the current state; clear_bar() blanks the drawn bar.
+  std::string bar_text(int64_t step_in_phase, int64_t epoch,
+                       const std::vector<std::pair<std::string, double>>& values) const;
+  void draw_bar(const std::string& text);
+  void clear_bar();
+  // Seconds left in the phase at the rate since begin_phase (-1: not known yet).
+  double eta_s(int64_t step_in_phase) const;
+
   std::FILE* out_;
   bool bar_;
   int64_t every_;
-  // ... state for rates and throttling
+  int columns_ = 0;  // terminal width (bar mode on a terminal), 0: unknown
   std::string phase_;
   int64_t total_ = 0, done_at_start_ = 0, window_samples_ = 0, window_steps_ = 0;
   double window_wait_ = 0;
+  double rate_ = 0;         // samples/s over the last window (bar: shown between windows)
+  size_t drawn_width_ = 0;  // characters of the bar now on the terminal (0: none)
   std::chrono::steady_clock::time_point phase_start_, window_start_, last_draw_;
 };
 
