@@ -276,6 +276,28 @@ YamlMap YamlMap::load(const std::string& path) {
   return parse(text.str(), path);
 }
 
+namespace {
+// The shortest text that reads back as the same value (0.001f -> "0.001", not 0.0010000000475).
+template <typename T>
+std::string shortest(T v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+}  // namespace
+
+void YamlMap::record_default(const std::string& key, const std::string& text) const {
+  // Nodes share their data: this writes into the tree the file was parsed into, so emitting the
+  // root afterwards shows every default that was used (the resolved config). finish() is not
+  // affected: it checks the keys the file had.
+  // Tagged "?" like a plain scalar the parser read, so that the tree can be read again (as_bool
+  // and the number getters refuse quoted or programmatic strings) and emits without quotes.
+  YAML::Node value(text);
+  value.SetTag("?");
+  YAML::Node node = self_.node();
+  node[key] = value;
+}
+
 YamlMap::Entry* YamlMap::lookup(const std::string& key) const {
   if (std::find(state_->known.begin(), state_->known.end(), key) == state_->known.end())
     state_->known.push_back(key);
@@ -329,6 +351,7 @@ int64_t YamlMap::get_int(const std::string& key, IntRange range) const {
 }
 int64_t YamlMap::get_int_or(const std::string& key, int64_t fallback, IntRange range) const {
   auto v = find(key);
+  if (!v) record_default(key, std::to_string(fallback));
   return v ? v->as_int(range) : fallback;
 }
 double YamlMap::get_double(const std::string& key, RealRange range) const {
@@ -336,6 +359,7 @@ double YamlMap::get_double(const std::string& key, RealRange range) const {
 }
 double YamlMap::get_double_or(const std::string& key, double fallback, RealRange range) const {
   auto v = find(key);
+  if (!v) record_default(key, shortest(fallback));
   return v ? v->as_double(range) : fallback;
 }
 float YamlMap::get_float(const std::string& key, RealRange range) const {
@@ -343,6 +367,7 @@ float YamlMap::get_float(const std::string& key, RealRange range) const {
 }
 float YamlMap::get_float_or(const std::string& key, float fallback, RealRange range) const {
   auto v = find(key);
+  if (!v) record_default(key, shortest(fallback));
   return v ? v->as_float(range) : fallback;
 }
 bool YamlMap::get_bool(const std::string& key) const {
@@ -350,6 +375,7 @@ bool YamlMap::get_bool(const std::string& key) const {
 }
 bool YamlMap::get_bool_or(const std::string& key, bool fallback) const {
   auto v = find(key);
+  if (!v) record_default(key, fallback ? "true" : "false");
   return v ? v->as_bool() : fallback;
 }
 std::string YamlMap::get_string(const std::string& key) const {
@@ -357,6 +383,7 @@ std::string YamlMap::get_string(const std::string& key) const {
 }
 std::string YamlMap::get_string_or(const std::string& key, const std::string& fallback) const {
   auto v = find(key);
+  if (!v) record_default(key, fallback);
   return v ? v->as_string() : fallback;
 }
 std::string YamlMap::get_choice(const std::string& key,
@@ -366,6 +393,7 @@ std::string YamlMap::get_choice(const std::string& key,
 std::string YamlMap::get_choice_or(const std::string& key, const std::vector<std::string>& choices,
                                    const std::string& fallback) const {
   auto v = find(key);
+  if (!v) record_default(key, fallback);
   return v ? v->as_choice(choices) : fallback;
 }
 std::vector<int64_t> YamlMap::get_int_list(const std::string& key, IntRange range, size_t min_size,

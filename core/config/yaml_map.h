@@ -119,6 +119,10 @@ class YamlMap {
   bool has(const std::string& key) const;
   std::vector<std::string> keys() const;  // in file order
 
+  // The get_*_or getters write the fallback they return into the parsed YAML tree when the key
+  // is absent, so that emitting the root (YAML::Emitter << value().node()) gives the resolved
+  // configuration, defaults included (what `strata train` prints and saves as config.yaml).
+
   // The value of `key`, marked read; nullopt when absent.
   std::optional<YamlValue> find(const std::string& key) const;
   // The value of a required key; when absent throws "missing required key 'KEY' (EXPECTED)" at
@@ -160,6 +164,8 @@ class YamlMap {
     std::vector<std::string> known;  // every key asked for, in order
   };
   Entry* lookup(const std::string& key) const;  // records the key as known
+  // Writes a default that a get_*_or used into the YAML tree (see resolved configs).
+  void record_default(const std::string& key, const std::string& text) const;
   YamlValue value_of(const Entry& e) const;
   std::string missing(const std::string& key, const std::string& expected) const;
 

@@ -27,10 +27,20 @@ class SparsityPenalty {
   // the value of the last batch is then value(model.activation(layer)).
   void attach(Sequential& model, int layer);
   const SparsityOptions& options() const { return o_; }
+  // KL with several data-parallel ranks: the mean activations rho_hat are taken over the global
+  // batch (the local column sums and the sample count are summed over ranks, one call in value()
+  // and one in add_grad()), so the penalty is the one-rank penalty whatever the split. nullptr:
+  // this rank's batch only. L1 needs nothing (it is a sum over samples).
+  void set_cross_rank_sum(CrossRankSum* sum) { sum_ = sum; }
 
  private:
+  // rho_hat_ = clamped mean of each unit over this rank's batch, or the global batch with sum_.
+  void means(const float* a, int64_t n, int64_t j);
+
   SparsityOptions o_;
   Tensor rho_hat_;  // per unit, reused
+  Tensor sums_;     // j + 2: column sums and the count, for the cross-rank sum
+  CrossRankSum* sum_ = nullptr;
 };
 
 // Adds lambda * w to the gradient of every parameter with decay (weights, not biases or

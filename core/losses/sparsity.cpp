@@ -2,6 +2,8 @@
 //   KL: P = w sum_j KL(rho || rh_j),  rh_j = clamp(mean_n a[n, j], 1e-6, 1 - 1e-6)
 //       dP/da[n, j] = (w / N) (-rho / rh_j + (1 - rho) / (1 - rh_j))
 //   L1: P = (w / N) sum_{n, j} |a[n, j]|,   dP/da[n, j] = (w / N) sign(a[n, j])
+// With a CrossRankSum, rh_j is the mean over the global batch of all ranks (N the global count in
+// rh; the w / N of the gradient stays this rank's n: the trainer scales it by n / N_global).
 // The clamp on rh only guards the logarithms: the KL gradient is taken at the clamped mean (not
 // zeroed there), so a unit whose mean activation has collapsed to 0 or 1 is still pushed back.
 #include <algorithm>
@@ -50,7 +52,42 @@ void column_means(const float* a, int64_t n, int64_t j, float* out) {
   }
 }
 
+// out[j] = sum_n a[n, j] (unclamped), for the cross-rank sum.
+void column_sums(const float* a, int64_t n, int64_t j, float* out) {
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (j + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if (n * j >= detail::kLossParallelMin && blocks > 1)
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    const int64_t b = blk * kBlock, w = std::min(j, b + kBlock) - b;
+    double acc[kBlock] = {};
+    for (int64_t r = 0; r < n; ++r) {
+      const float* row = a + r * j + b;
+#pragma omp simd
+      for (int64_t c = 0; c < w; ++c) acc[c] += row[c];
+    }
+    for (int64_t c = 0; c < w; ++c) out[b + c] = static_cast<float>(acc[c]);
+  }
+}
+
 }  // namespace
+
+void SparsityPenalty::means(const float* a, int64_t n, int64_t j) {
+  if (rho_hat_.numel() != j) rho_hat_.resize(Shape{j});
+  if (sum_ == nullptr) {
+    column_means(a, n, j, rho_hat_.data());
+    return;
+  }
+  if (sums_.numel() != j + 2) sums_.resize(Shape{j + 2});
+  float* s = sums_.data();
+  column_sums(a, n, j, s);
+  // The sample count as two exact parts (n / 4096, n % 4096), as synchronised BatchNorm does.
+  s[j] = static_cast<float>(n / 4096);
+  s[j + 1] = static_cast<float>(n % 4096);
+  sum_->sum(s, j + 2);
+  const double total = static_cast<double>(s[j]) * 4096.0 + static_cast<double>(s[j + 1]);
+  for (int64_t c = 0; c < j; ++c)
+    rho_hat_[c] = std::clamp(static_cast<float>(s[c] / total), kRhoMin, kRhoMax);
+}
 
 float SparsityPenalty::value(const Tensor& a) {
   int64_t n = 0, j = 0;
@@ -66,8 +103,7 @@ float SparsityPenalty::value(const Tensor& a) {
     return static_cast<float>(o_.weight * s / static_cast<double>(n));
   }
   check_rho(o_);
-  if (rho_hat_.empty() || rho_hat_.numel() != j) rho_hat_.resize(Shape{j});
-  column_means(x, n, j, rho_hat_.data());
+  means(x, n, j);
   const double rho = o_.rho;
   double kl = 0.0;
   for (int64_t c = 0; c < j; ++c) {
@@ -93,9 +129,8 @@ void SparsityPenalty::add_grad(const Tensor& a, Tensor& da) {
     return;
   }
   check_rho(o_);
-  if (rho_hat_.empty() || rho_hat_.numel() != j) rho_hat_.resize(Shape{j});
+  means(x, n, j);
   float* coef = rho_hat_.data();
-  column_means(x, n, j, coef);
   const float rho = o_.rho;
   for (int64_t c = 0; c < j; ++c)  // rho_hat -> per-unit gradient, in place
     coef[c] = scale * (-rho / coef[c] + (1.0f - rho) / (1.0f - coef[c]));
