@@ -1,3 +1,5 @@
+// The data-parallel autoencoder step (trainers/autoencoder_step.h): corruption, MSE, the scaled
+// sparsity hook, reduction around backward.
 #include "trainers/autoencoder_step.h"
 
 #include <cmath>
@@ -9,55 +11,93 @@ namespace strata {
 
 AutoencoderStep::AutoencoderStep(ParallelNet& net, Optimizer& opt, const AutoencoderStepOptions& o)
     : pnet_(net), opt_(opt), o_(o) {
-  STRATA_CHECK(o.mask_probability >= 0.0f && o.mask_probability < 1.0f,
-               "the masking probability must be in [0, 1), got " << o.mask_probability);
+  if (o_.mask_probability > 0.0f && o_.corruption.kind == CorruptionKind::kNone)
+    o_.corruption = {CorruptionKind::kMask, o_.mask_probability, 0.0f};
+  STRATA_CHECK(o_.corruption.p >= 0.0f && o_.corruption.p < 1.0f,
+               "the masking probability must be in [0, 1), got " << o_.corruption.p);
+  STRATA_CHECK(o_.corruption.stddev >= 0.0f,
+               "the corruption stddev must be >= 0, got " << o_.corruption.stddev);
   Sequential& m = net.net();
   STRATA_CHECK(m.input_sample_shape().numel() == m.output_sample_shape().numel(),
                "an autoencoder's output must have its input's size: input "
                    << m.input_sample_shape().str() << ", output " << m.output_sample_shape().str());
+  if (o_.sparsity) {
+    const int layer = o_.sparsity->layer;
+    STRATA_CHECK(layer >= 0 && layer < m.num_layers(), "sparsity layer "
+                                                           << layer << " is outside the network's "
+                                                           << m.num_layers() << " layers");
+    penalty_.emplace(o_.sparsity->penalty);
+    penalty_->set_cross_rank_sum(net.cross_rank_sum());  // KL over the global batch
+    // The penalty is a loss term: its gradient gets the same n / N as the MSE gradient.
+    m.add_output_grad_hook(layer, [this](const Tensor& y, Tensor& dy) {
+      penalty_grad_.resize(dy.shape());
+      penalty_grad_.fill(0.0f);
+      penalty_->add_grad(y, penalty_grad_);
+      const float s = penalty_scale_;
+      const float* g = penalty_grad_.data();
+      float* d = dy.data();
+      const int64_t total = dy.numel();
+      for (int64_t i = 0; i < total; ++i) d[i] += s * g[i];
+    });
+  }
 }
 
-void AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos) {
+const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos) {
+  if (o_.corruption.kind == CorruptionKind::kNone) return x;
+  if (o_.corruption.kind == CorruptionKind::kMask && o_.corruption.p == 0.0f) return x;
+  if (o_.corruption.kind == CorruptionKind::kGaussian && o_.corruption.stddev == 0.0f) return x;
   noisy_.resize(x.shape());
   const int64_t n = x.dim(0), per = x.numel() / n;
-  const float p = o_.mask_probability;
+  const bool mask = o_.corruption.kind == CorruptionKind::kMask;
+  const float p = o_.corruption.p, sd = o_.corruption.stddev;
   const float* src = x.data();
   float* dst = noisy_.data();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    RandomStream rng(o_.seed, RngPurpose::kCorruption, 0, pos.step,
+    RandomStream rng(o_.seed, RngPurpose::kCorruption, mask ? 0u : 1u, pos.step,
                      static_cast<uint64_t>(pos.sample_offset + i));
     const float* a = src + i * per;
     float* b = dst + i * per;
-    for (int64_t j = 0; j < per; ++j) b[j] = rng.uniform() < p ? 0.0f : a[j];
+    if (mask) {
+      for (int64_t j = 0; j < per; ++j) b[j] = rng.uniform() < p ? 0.0f : a[j];
+    } else {
+      for (int64_t j = 0; j < per; ++j) b[j] = a[j] + sd * rng.normal();
+    }
   }
+  return noisy_;
 }
 
-float AutoencoderStep::run(const Tensor& x, const BatchPosition& pos) {
+AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& x, const BatchPosition& pos) {
   const int64_t n = x.dim(0);
   STRATA_CHECK(
       n > 0 && n <= pos.global_batch,
       "a rank's batch of " << n << " samples does not fit a global batch of " << pos.global_batch);
   Sequential& m = pnet_.net();
   const StepContext ctx = train_context(o_.seed, pos);
-  const Tensor* in = &x;
-  if (o_.mask_probability > 0.0f) {
-    corrupt(x, pos);
-    in = &noisy_;
-  }
+  const Tensor& in = corrupt(x, pos);
   m.zero_grads();
-  const Tensor& y = m.forward(*in, ctx);
+  const Tensor& y = m.forward(in, ctx);
   const Tensor target = x.reshaped(y.shape());  // reconstruct the clean input
   dy_.resize(y.shape());
-  const float loss = mse_.forward_backward(y, target, dy_);
-  STRATA_CHECK(std::isfinite(loss),
-               "the loss became " << loss << " at step " << pos.step << "; lower optimizer.lr");
-  scale_grad(dy_, ParallelNet::grad_scale(n, pos.global_batch));
+  AutoencoderStepResult r;
+  r.mse = mse_.forward_backward(y, target, dy_);
+  if (penalty_) r.sparsity = penalty_->value(m.activation(o_.sparsity->layer));
+  STRATA_CHECK(std::isfinite(r.mse) && std::isfinite(r.sparsity),
+               "the loss became " << r.mse << " (sparsity " << r.sparsity << ") at step "
+                                  << pos.step << "; lower optimizer.lr");
+  penalty_scale_ = ParallelNet::grad_scale(n, pos.global_batch);
+  scale_grad(dy_, penalty_scale_);
   pnet_.reduce_next_backward();
   m.backward(dy_, ctx, false);
   pnet_.finish_reduce();
+  return r;
+}
+
+AutoencoderStepResult AutoencoderStep::run_full(const Tensor& x, const BatchPosition& pos) {
+  const AutoencoderStepResult r = compute_grads(x, pos);
+  Sequential& m = pnet_.net();
   opt_.step(m.params(), m.grads());
-  return loss;
+  return r;
 }
 
 }  // namespace strata

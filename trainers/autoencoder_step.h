@@ -1,38 +1,80 @@
-// One data-parallel training step of an autoencoder, shared by `strata train` and `strata bench`:
-// (corrupt the input, for a denoising model) -> forward -> MSE against the clean input -> scale
-// the loss gradient by this rank's share of the global batch -> backward, with the network's
-// gradient buckets all-reduced as backward produces them -> optimizer step. Every random draw
-// that touches a sample is keyed by (seed, step, global sample index), never by rank, so the
-// result does not depend on how the global batch is split.
+// One data-parallel training step of an autoencoder, shared by `strata train`, `strata bench` and
+// every autoencoder phase (trainers/kinds/): (corrupt the input, for a denoising model) -> forward
+// -> MSE against the clean input (+ a sparsity penalty on one layer's activations) -> scale the
+// loss gradient by this rank's share of the global batch -> backward, with the network's gradient
+// buckets all-reduced as backward produces them -> optimizer step.
+//
+// Every random draw that touches a sample is keyed by (seed, step, global sample index), never by
+// rank, so the result does not depend on how the global batch is split: masking draws from
+// RandomStream(seed, kCorruption, index 0, ...), Gaussian noise from index 1.
+//
+// The sparsity penalty is a loss term, so its gradient (added to dL/d(activation) through
+// Sequential::add_output_grad_hook) is scaled by the same n / N as the MSE gradient. The L1
+// penalty is a mean over samples and therefore exact over ranks; the KL penalty uses each rank's
+// own mean activation (rho_hat over the local samples), which is exact on one rank and an
+// approximation of the global-batch KL on several (no extra collective per step).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "core/losses/loss.h"
+#include "core/losses/penalties.h"
 #include "core/optim/optimizer.h"
 #include "trainers/parallel_net.h"
 
 namespace strata {
 
+enum class CorruptionKind { kNone, kMask, kGaussian };
+
+struct CorruptionOptions {
+  CorruptionKind kind = CorruptionKind::kNone;
+  float p = 0.0f;       // mask: each input value set to 0 with this probability
+  float stddev = 0.0f;  // gaussian: x + stddev * N(0, 1)
+};
+
+struct SparsityTarget {
+  SparsityOptions penalty;
+  int layer = 0;  // index into the network's layers: the penalty is on this layer's output
+};
+
 struct AutoencoderStepOptions {
   uint64_t seed = 0;
-  float mask_probability = 0.0f;  // denoising: each input value set to 0 with this probability
+  float mask_probability = 0.0f;  // shorthand for corruption {mask, p} (kept for strata bench)
+  CorruptionOptions corruption = {};
+  std::optional<SparsityTarget> sparsity = std::nullopt;
+};
+
+// What a step measured on this rank's samples.
+struct AutoencoderStepResult {
+  float mse = 0;
+  float sparsity = 0;  // the penalty's value (0 without one)
 };
 
 class AutoencoderStep {
  public:
   AutoencoderStep(ParallelNet& net, Optimizer& opt, const AutoencoderStepOptions& o);
+  AutoencoderStep(const AutoencoderStep&) = delete;
+  AutoencoderStep& operator=(const AutoencoderStep&) = delete;
   // x: this rank's samples [n, sample...]; returns the reconstruction MSE of this rank's samples.
-  float run(const Tensor& x, const BatchPosition& pos);
+  float run(const Tensor& x, const BatchPosition& pos) { return run_full(x, pos).mse; }
+  AutoencoderStepResult run_full(const Tensor& x, const BatchPosition& pos);
+  // Everything but the optimizer step: afterwards net().grads() holds the gradient of the global
+  // batch's mean loss (reduced over ranks). Tests compare it across batch splits.
+  AutoencoderStepResult compute_grads(const Tensor& x, const BatchPosition& pos);
+  // The factor the sparsity hook applied in the last backward (n / N).
+  float last_penalty_scale() const { return penalty_scale_; }
 
  private:
-  void corrupt(const Tensor& x, const BatchPosition& pos);
+  const Tensor& corrupt(const Tensor& x, const BatchPosition& pos);
 
   ParallelNet& pnet_;
   Optimizer& opt_;
   AutoencoderStepOptions o_;
   MSELoss mse_;
-  Tensor noisy_, dy_;
+  std::optional<SparsityPenalty> penalty_;
+  float penalty_scale_ = 1.0f;
+  Tensor noisy_, dy_, penalty_grad_;
 };
 
 }  // namespace strata

@@ -1,3 +1,4 @@
+// The alternating data-parallel GAN steps (trainers/gan_step.h).
 #include "trainers/gan_step.h"
 
 #include <cmath>
@@ -22,28 +23,54 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
                    << d.net().output_sample_shape().str());
 }
 
-void GanStep::draw_latent(int64_t n, const BatchPosition& pos) {
-  z_.resize(batched(n, z_sample_));
-  const int64_t per = z_sample_.numel();
-  float* z = z_.data();
+namespace {
+
+// Mean of sigmoid(logits), in double.
+float mean_sigmoid(const Tensor& logits) {
+  const int64_t n = logits.numel();
+  const float* z = logits.data();
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += 1.0 / (1.0 + std::exp(-static_cast<double>(z[i])));
+  return static_cast<float>(s / static_cast<double>(n));
+}
+
+}  // namespace
+
+void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
+                  uint64_t step, int64_t first_sample) {
+  z.resize(batched(n, z_sample));
+  const int64_t per = z_sample.numel();
+  float* out = z.data();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    RandomStream rng(seed_, RngPurpose::kLatent, 0, pos.step,
-                     static_cast<uint64_t>(pos.sample_offset + i));
-    for (int64_t j = 0; j < per; ++j) z[i * per + j] = rng.normal();
+    RandomStream rng(seed, RngPurpose::kLatent, index, step,
+                     static_cast<uint64_t>(first_sample + i));
+    for (int64_t j = 0; j < per; ++j) out[i * per + j] = rng.normal();
   }
 }
 
+void GanStep::draw_latent(int64_t n, const BatchPosition& pos, int d_index) {
+  draw_latents(z_, z_sample_, n, seed_, d_step_latent_index(d_index), pos.step, pos.sample_offset);
+}
+
+void GanStep::set_label_smoothing(float s) {
+  STRATA_CHECK(s >= 0.0f && s < 1.0f, "label smoothing must be in [0, 1), got " << s);
+  smoothing_ = s;
+  real_target_ = Tensor();  // refilled by size_labels
+}
+
 void GanStep::size_labels(const Shape& logits) {
-  if (ones_.shape() == logits) return;
+  if (ones_.shape() == logits && !real_target_.empty()) return;
   ones_.resize(logits);
   ones_.fill(1.0f);
   zeros_.resize(logits);
   zeros_.fill(0.0f);
+  real_target_.resize(logits);
+  real_target_.fill(1.0f - smoothing_);
   dlogit_.resize(logits);
 }
 
-float GanStep::d_step(const Tensor& real, const BatchPosition& pos) {
+float GanStep::d_step(const Tensor& real, const BatchPosition& pos, int d_index) {
   const int64_t n = real.dim(0);
   STRATA_CHECK(
       n > 0 && n <= pos.global_batch,
@@ -54,16 +81,20 @@ float GanStep::d_step(const Tensor& real, const BatchPosition& pos) {
   pos_ = pos;
   scale_ = ParallelNet::grad_scale(n, pos.global_batch);
 
-  draw_latent(n, pos);
+  draw_latent(n, pos, d_index);
   fake_ = &g.forward(z_, ctx);  // stays alive until g_step's backward
   const Tensor fake_in = fake_->reshaped(batched(n, d.input_sample_shape()));
   size_labels(batched(n, d.output_sample_shape()));
 
   d.zero_grads();
-  float loss = bce_.forward_backward(d.forward(real, ctx), ones_, dlogit_);
+  const Tensor& real_logits = d.forward(real, ctx);
+  d_real_ = mean_sigmoid(real_logits);
+  float loss = bce_.forward_backward(real_logits, real_target_, dlogit_);
   scale_grad(dlogit_, scale_);
   d.backward(dlogit_, ctx, false);
-  loss += bce_.forward_backward(d.forward(fake_in, ctx), zeros_, dlogit_);
+  const Tensor& fake_logits = d.forward(fake_in, ctx);
+  d_fake_ = mean_sigmoid(fake_logits);
+  loss += bce_.forward_backward(fake_logits, zeros_, dlogit_);
   scale_grad(dlogit_, scale_);
   d_.reduce_next_backward();
   d.backward(dlogit_, ctx, false);

@@ -8,10 +8,18 @@
 // g_step: D on the last d_step's fake with label 1 (the non-saturating loss, maximising
 //   log D(G(z))) -> backward through a frozen D (input gradient only, D not reduced) -> G's
 //   backward with G's buckets all-reduced -> G's optimizer step.
-// With k discriminator steps per generator step, call d_step k times, then g_step once.
+// With k discriminator steps per generator step, call d_step k times (d_index 0..k-1, each with
+// its own z), then g_step once; G's parameters do not change during the D steps.
+//
+// Latent streams (RngPurpose::kLatent, by stream index): 0 = the first D step of a training step
+// (and the bench), 1 = the fixed z of the sample grids (step 0), 2 = the generated images of
+// `strata eval`, 16 + j = D step j >= 1 of a training step.
+// One-sided label smoothing s: D's target for real samples is 1 - s (fakes stay 0, G's target 1).
 #pragma once
 
 #include <cstdint>
+
+#include "core/tensor.h"
 
 #include "core/losses/loss.h"
 #include "core/optim/optimizer.h"
@@ -24,20 +32,38 @@ struct GanLosses {
   float g_loss = 0.0f;  // the generator's non-saturating loss
 };
 
+inline constexpr uint32_t kLatentSampleGrid = 1;  // the fixed z of the sample grids
+inline constexpr uint32_t kLatentEval = 2;        // strata eval's generated images
+// The latent stream of D step d_index (0..k-1) of a training step.
+inline uint32_t d_step_latent_index(int d_index) {
+  return d_index == 0 ? 0u : 16u + static_cast<uint32_t>(d_index);
+}
+
+// z [n, z_sample...] with row i ~ N(0, 1) from (seed, kLatent, index, step, first_sample + i).
+void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
+                  uint64_t step, int64_t first_sample);
+
 class GanStep {
  public:
   // z_sample: the shape of one latent vector ({100} or {100, 1, 1}).
   GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& opt_d, const Shape& z_sample,
           uint64_t seed);
-  // real: this rank's samples. Returns D's loss.
-  float d_step(const Tensor& real, const BatchPosition& pos);
+  // real: this rank's samples; d_index: which of the step's D steps (keys its z). Returns D's
+  // loss.
+  float d_step(const Tensor& real, const BatchPosition& pos, int d_index = 0);
   // Trains G on the fake of the last d_step (same batch size and position). Returns G's loss.
   float g_step();
 
   const Tensor& latent() const { return z_; }
+  // One-sided label smoothing: D's target for real samples becomes 1 - s (s in [0, 1)).
+  void set_label_smoothing(float s);
+  float label_smoothing() const { return smoothing_; }
+  // Mean sigmoid(D(x)) of the last d_step's real and fake samples (this rank's).
+  float last_d_real() const { return d_real_; }
+  float last_d_fake() const { return d_fake_; }
 
  private:
-  void draw_latent(int64_t n, const BatchPosition& pos);
+  void draw_latent(int64_t n, const BatchPosition& pos, int d_index);
   void size_labels(const Shape& logits);
 
   ParallelNet& g_;
@@ -47,10 +73,12 @@ class GanStep {
   Shape z_sample_;
   uint64_t seed_;
   BCEWithLogitsLoss bce_;
-  Tensor z_, ones_, zeros_, dlogit_;
+  Tensor z_, ones_, zeros_, real_target_, dlogit_;
   const Tensor* fake_ = nullptr;  // G's output of the last d_step
   BatchPosition pos_;
   float scale_ = 1.0f;
+  float smoothing_ = 0.0f;
+  float d_real_ = 0.0f, d_fake_ = 0.0f;
 };
 
 }  // namespace strata

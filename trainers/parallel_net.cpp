@@ -14,14 +14,15 @@ ParallelNet::ParallelNet(Sequential& net, Communicator& comm, const ParallelOpti
                                               "CPU; use distributed.backend: mpi (or auto)");
   broadcast_model(comm, net, 0);
   reducer_ = std::make_unique<GradientReducer>(comm, net, o.bucket_bytes, ReduceOp::kSum);
-  if (o.sync_batchnorm && comm.size() > 1) {
-    bn_sum_ = std::make_unique<CommCrossRankSum>(comm);
-    net.set_cross_rank_sum(bn_sum_.get());
+  if (comm.size() > 1) rank_sum_ = std::make_unique<CommCrossRankSum>(comm);
+  if (o.sync_batchnorm && rank_sum_) {
+    net.set_cross_rank_sum(rank_sum_.get());
+    bn_synced_ = true;
   }
 }
 
 ParallelNet::~ParallelNet() {
-  if (bn_sum_) net_.set_cross_rank_sum(nullptr);
+  if (bn_synced_) net_.set_cross_rank_sum(nullptr);
 }
 
 void ParallelNet::reduce_next_backward() {

@@ -43,6 +43,9 @@ class ParallelNet {
   Sequential& net() { return net_; }
   Communicator& comm() { return comm_; }
   GradientReducer& reducer() { return *reducer_; }
+  // Sums over all ranks for statistics of the global batch (a KL sparsity penalty's mean
+  // activations); nullptr with one rank.
+  CrossRankSum* cross_rank_sum() { return rank_sum_.get(); }
 
   // The factor for a rank's loss gradient: local samples n over global samples N.
   static float grad_scale(int64_t n, int64_t global_n) {
@@ -59,7 +62,8 @@ class ParallelNet {
   Communicator& comm_;
   ParallelOptions o_;
   std::unique_ptr<GradientReducer> reducer_;
-  std::unique_ptr<CommCrossRankSum> bn_sum_;
+  std::unique_ptr<CommCrossRankSum> rank_sum_;  // with more than one rank
+  bool bn_synced_ = false;
 };
 
 // A rank's place in a step: what keys random draws and scales its gradients.

@@ -1,0 +1,160 @@
+// strata encode: the codes of a trained autoencoder's encoder for every sample of a data set.
+//
+//   strata encode --checkpoint PATH|RUN_DIR --data PATH|GLOB --out FILE.h5 [--batch N]
+//
+// The run is rebuilt from its checkpoint (trainers/eval/load_run.h) and its "encoder" network
+// (stacked_autoencoder: blocks 1..K with the fine-tuned weights) is run in eval mode over the
+// samples in order, scaled as the run was trained. The output holds `codes` [N, code_dim]
+// float32 and, when the data has labels, `labels` [N] int64; it is written to "<out>.tmp-<pid>"
+// and renamed into place when complete.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/data/hdf5_util.h"
+#include "core/error.h"
+#include "trainers/cli/commands.h"
+#include "trainers/eval/load_run.h"
+#include "trainers/kinds/autoencoder_eval.h"
+
+namespace strata::cli {
+
+namespace {
+
+const char* const kUsage =
+    "usage: strata encode --checkpoint PATH|RUN_DIR --data PATH|GLOB --out FILE.h5 [--batch N]\n";
+
+std::map<std::string, std::string> encode_flags(const Args& args) {
+  const std::vector<std::string> known = {"checkpoint", "data", "out", "batch"};
+  std::map<std::string, std::string> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i], value;
+    const size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    STRATA_CHECK(a.rfind("--", 0) == 0, "unexpected argument '" << a << "'\n" << kUsage);
+    const std::string name = a.substr(2);
+    STRATA_CHECK(std::find(known.begin(), known.end(), name) != known.end(), "unknown flag '"
+                                                                                 << a << "'\n"
+                                                                                 << kUsage);
+    if (eq == std::string::npos) {
+      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
+      value = args[++i];
+    }
+    flags[name] = value;
+  }
+  return flags;
+}
+
+int64_t batch_flag(const std::map<std::string, std::string>& flags) {
+  const auto it = flags.find("batch");
+  if (it == flags.end()) return 256;
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(it->second, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  STRATA_CHECK(used == it->second.size() && v >= 1,
+               "--batch '" << it->second << "', expected a positive integer\n"
+                           << kUsage);
+  return v;
+}
+
+// One 1-D or 2-D dataset of `type` written whole.
+void write_dataset(hid_t file, const std::string& path, const char* name, hid_t type,
+                   const std::vector<hsize_t>& dims, const void* data) {
+  h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  h5::Handle ds(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                H5Dclose);
+  STRATA_CHECK(space.valid() && ds.valid() &&
+                   H5Dwrite(ds.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0 && ds.reset(),
+               "cannot write /" << name << " to " << path << ": " << h5::last_error());
+}
+
+void write_codes(const std::string& out, const std::vector<float>& codes, int64_t n, int64_t dim,
+                 const std::vector<int64_t>* labels) {
+  auto guard = h5::lock();
+  h5::quiet();
+  const std::string tmp = out + ".tmp-" + std::to_string(::getpid());
+  {
+    h5::Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    STRATA_CHECK(file.valid(), "cannot create " << tmp << ": " << h5::last_error()
+                                                << " (does the folder exist and is it writable?)");
+    try {
+      write_dataset(file.get(), tmp, "codes", H5T_NATIVE_FLOAT,
+                    {static_cast<hsize_t>(n), static_cast<hsize_t>(dim)}, codes.data());
+      if (labels)
+        write_dataset(file.get(), tmp, "labels", H5T_NATIVE_INT64, {static_cast<hsize_t>(n)},
+                      labels->data());
+      STRATA_CHECK(file.reset(), "cannot close " << tmp << ": " << h5::last_error());
+    } catch (...) {
+      file.reset();
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, out, ec);
+  STRATA_CHECK(!ec, "cannot rename " << tmp << " to " << out << ": " << ec.message());
+}
+
+}  // namespace
+
+int run_encode(const Args& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  const auto flags = encode_flags(args);
+  STRATA_CHECK(flags.count("checkpoint") && flags.count("data") && flags.count("out"),
+               "strata encode needs --checkpoint, --data and --out\n"
+                   << kUsage);
+  const int64_t batch = batch_flag(flags);
+  const std::string out = flags.at("out");
+  const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"), flags.at("data"));
+  Sequential& enc = run->network("encoder");
+  const DatasetInfo& data = *run->data;
+  STRATA_CHECK(data.sample_values() == enc.input_sample_shape().numel(),
+               "the encoder takes " << enc.input_sample_shape().str() << " but " << flags.at("data")
+                                    << " holds " << data.channels << "x" << data.height << "x"
+                                    << data.width << " images");
+
+  ReaderOptions ro;
+  ro.global_batch = std::min(batch, data.total);
+  ro.shuffle = false;
+  ro.drop_last = false;
+  ro.prefetch = run->experiment.data.prefetch;
+  ro.scale = run->scale();
+  DataReader reader(data, ro);
+  reader.start(0, 0);
+  const int64_t dim = enc.output_sample_shape().numel();
+  std::vector<float> codes(static_cast<size_t>(data.total * dim));
+  std::vector<int64_t> labels(data.has_labels ? static_cast<size_t>(data.total) : 0);
+  for (int64_t s = 0; s < reader.steps_per_epoch(); ++s) {
+    const Batch& b = reader.next();
+    const int64_t valid = std::clamp<int64_t>(data.total - b.global_offset, 0, b.size);
+    const Tensor& y =
+        enc.forward(b.images.reshaped(batched(b.size, enc.input_sample_shape())), eval_context());
+    std::copy(y.data(), y.data() + valid * dim, codes.begin() + b.global_offset * dim);
+    for (int64_t i = 0; i < valid && data.has_labels; ++i)
+      labels[static_cast<size_t>(b.global_offset + i)] = static_cast<int64_t>(b.labels[i]);
+  }
+  write_codes(out, codes, data.total, dim, data.has_labels ? &labels : nullptr);
+  std::printf("wrote %lld codes of %lld values%s from %s (step %lld) to %s\n",
+              static_cast<long long>(data.total), static_cast<long long>(dim),
+              data.has_labels ? " with labels" : "", run->checkpoint.c_str(),
+              static_cast<long long>(run->meta.pos.global_step), out.c_str());
+  return 0;
+}
+
+}  // namespace strata::cli

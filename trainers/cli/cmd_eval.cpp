@@ -1,0 +1,164 @@
+// strata eval: one figure of merit of a trained run on a data set.
+//
+//   strata eval --checkpoint PATH|RUN_DIR --data PATH|GLOB [--classifier PATH|RUN_DIR]
+//               [--count N] [--batch 256]
+//
+// By the networks the checkpoint's kind has: an autoencoder ("autoencoder") gives the mean
+// squared reconstruction error, a classifier ("classifier") its accuracy, a GAN ("generator") the
+// Frechet distance between --count real images of --data and as many generated ones, on the
+// features of the classifier checkpoint given with --classifier (trainers/eval/frechet.h).
+// Pixels are scaled as each run trained: generated images are mapped to the classifier's scale.
+// Prints one result line, then the same as one JSON line.
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "trainers/cli/commands.h"
+#include "trainers/eval/features.h"
+#include "trainers/eval/frechet.h"
+#include "trainers/eval/load_run.h"
+#include "trainers/gan_step.h"
+#include "trainers/kinds/gan.h"
+
+namespace strata::cli {
+
+namespace {
+
+const char* const kUsage =
+    "usage: strata eval --checkpoint PATH|RUN_DIR --data PATH|GLOB [--classifier PATH|RUN_DIR]\n"
+    "                   [--count N] [--batch 256]\n"
+    "  autoencoders: reconstruction MSE; classifiers: accuracy; GANs: the Frechet distance\n"
+    "  between N real and N generated images on the features of --classifier (default N: 10000\n"
+    "  or the data's size)\n";
+
+std::map<std::string, std::string> eval_flags(const Args& args) {
+  const std::vector<std::string> known = {"checkpoint", "data", "classifier", "count", "batch"};
+  std::map<std::string, std::string> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i], value;
+    const size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    STRATA_CHECK(a.rfind("--", 0) == 0, "unexpected argument '" << a << "'\n" << kUsage);
+    const std::string name = a.substr(2);
+    bool ok = false;
+    for (const std::string& k : known) ok = ok || k == name;
+    STRATA_CHECK(ok, "unknown flag '" << a << "'\n" << kUsage);
+    if (eq == std::string::npos) {
+      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
+      value = args[++i];
+    }
+    flags[name] = value;
+  }
+  return flags;
+}
+
+int64_t to_int(const std::map<std::string, std::string>& flags, const std::string& name,
+               int64_t fallback) {
+  const auto it = flags.find(name);
+  if (it == flags.end()) return fallback;
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(it->second, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  STRATA_CHECK(used == it->second.size() && !it->second.empty() && v >= 1,
+               "--" << name << " '" << it->second << "', expected a positive integer\n"
+                    << kUsage);
+  return v;
+}
+
+std::string json_quote(const std::string& s) {
+  std::string q = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') q += '\\';
+    q += ch;
+  }
+  return q + "\"";
+}
+
+void report(const LoadedRun& run, const std::string& metric, double value, int64_t count,
+            const std::string& detail) {
+  std::printf("%s %.6g over %lld samples (%s, %s step %lld)%s\n", metric.c_str(), value,
+              static_cast<long long>(count), run.kind().c_str(), run.checkpoint.c_str(),
+              static_cast<long long>(run.meta.pos.global_step), detail.c_str());
+  std::printf(
+      "{\"command\": \"eval\", \"kind\": %s, \"checkpoint\": %s, \"step\": %lld, \"metric\": %s, "
+      "\"value\": %.9g, \"count\": %lld}\n",
+      json_quote(run.kind()).c_str(), json_quote(run.checkpoint).c_str(),
+      static_cast<long long>(run.meta.pos.global_step), json_quote(metric).c_str(), value,
+      static_cast<long long>(count));
+}
+
+// The Frechet distance of the GAN in `run` against the real images of run.data.
+int eval_gan(const LoadedRun& run, const std::map<std::string, std::string>& flags, int64_t batch) {
+  STRATA_CHECK(flags.count("classifier"),
+               "a GAN is evaluated on the features of a classifier: give --classifier with a "
+               "checkpoint of a classifier run (e.g. configs/fid_classifier_fashion_mnist.yaml)\n"
+                   << kUsage);
+  const DatasetInfo& data = *run.data;
+  const std::unique_ptr<LoadedRun> clf_run = load_run(flags.at("classifier"), flags.at("data"));
+  Sequential& clf = clf_run->network("classifier");
+  check_sample_size(clf, data, "classifier");
+  const PixelScale clf_scale = clf_run->scale();
+  const int64_t count = std::min(to_int(flags, "count", 10000), data.total);
+  STRATA_CHECK(count >= 2, "the Frechet distance needs at least 2 images, got " << count);
+
+  const int64_t dim = feature_dim(clf);
+  FeatureStats real(dim), fake(dim);
+  for_each_batch(data, clf_scale, count, batch,
+                 [&](const Tensor& x, const Tensor&) { add_features(clf, x, real); });
+  Sequential& g = run.network("generator");
+  for (int64_t done = 0; done < count;) {
+    const int64_t n = std::min(batch, count - done);
+    Tensor images = generate_images(g, run.meta.seed, kLatentEval, done, n, batch);
+    rescale(images, run.scale(), clf_scale);
+    add_features(clf, images, fake);
+    done += n;
+  }
+  const double fd = frechet_distance(real, fake);
+  report(run, "frechet_distance", fd, count,
+         "; " + std::to_string(dim) + "-d features of " + clf_run->checkpoint);
+  return 0;
+}
+
+}  // namespace
+
+int run_eval(const Args& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  const auto flags = eval_flags(args);
+  STRATA_CHECK(flags.count("checkpoint") && flags.count("data"),
+               "strata eval needs --checkpoint and --data\n"
+                   << kUsage);
+  const int64_t batch = to_int(flags, "batch", 256);
+  const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"), flags.at("data"));
+  if (run->find_network("generator") != nullptr) return eval_gan(*run, flags, batch);
+  STRATA_CHECK(!flags.count("classifier"), "--classifier applies to GAN checkpoints only; "
+                                               << run->checkpoint << " is a '" << run->kind()
+                                               << "' run");
+  const int64_t count = flags.count("count") ? to_int(flags, "count", 0) : 0;  // 0: all
+  if (Sequential* ae = run->find_network("autoencoder")) {
+    const EvalResult r = reconstruction_mse(*ae, *run->data, run->scale(), count, batch);
+    report(*run, "reconstruction_mse", r.value, r.count, "");
+    return 0;
+  }
+  if (Sequential* clf = run->find_network("classifier")) {
+    const EvalResult r = accuracy(*clf, *run->data, run->scale(), count, batch);
+    report(*run, "accuracy", r.value, r.count, "");
+    return 0;
+  }
+  STRATA_THROW("the checkpoint " << run->checkpoint << " is of a '" << run->kind()
+                                 << "' run, which has no autoencoder, classifier or generator "
+                                    "network to evaluate");
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,161 @@
+// strata sample: images from a trained GAN's generator, as a PNG grid or as an HDF5 shard.
+//
+//   strata sample --checkpoint PATH|RUN_DIR --out grid.png|images.h5 [--count 64] [--columns 8]
+//                 [--seed N]
+//
+// The latent vectors are those of the training run's sample grids (the run's seed, stream
+// kLatentSampleGrid), so that `strata sample` on a run folder redraws the run's last grid;
+// --seed N draws others. A .h5 output is a Strata shard of uint8 NHWC images (no labels), which
+// `strata data inspect` and the reader take like any data set.
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/data/shard_writer.h"
+#include "core/error.h"
+#include "trainers/cli/commands.h"
+#include "trainers/eval/load_run.h"
+#include "trainers/gan_step.h"
+#include "trainers/kinds/gan.h"
+#include "trainers/run/png_grid.h"
+
+namespace strata::cli {
+
+namespace {
+
+const char* const kUsage =
+    "usage: strata sample --checkpoint PATH|RUN_DIR --out grid.png|images.h5 [--count 64]\n"
+    "                     [--columns 8] [--seed N]\n";
+
+std::map<std::string, std::string> sample_flags(const Args& args) {
+  const std::vector<std::string> known = {"checkpoint", "out", "count", "columns", "seed"};
+  std::map<std::string, std::string> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i], value;
+    const size_t eq = a.find('=');
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+    }
+    STRATA_CHECK(a.rfind("--", 0) == 0, "unexpected argument '" << a << "'\n" << kUsage);
+    const std::string name = a.substr(2);
+    bool ok = false;
+    for (const std::string& k : known) ok = ok || k == name;
+    STRATA_CHECK(ok, "unknown flag '" << a << "'\n" << kUsage);
+    if (eq == std::string::npos) {
+      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
+      value = args[++i];
+    }
+    flags[name] = value;
+  }
+  return flags;
+}
+
+int64_t to_int(const std::map<std::string, std::string>& flags, const std::string& name,
+               int64_t fallback, int64_t min) {
+  const auto it = flags.find(name);
+  if (it == flags.end()) return fallback;
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(it->second, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  STRATA_CHECK(used == it->second.size() && !it->second.empty() && v >= min,
+               "--" << name << " '" << it->second << "', expected an integer >= " << min << "\n"
+                    << kUsage);
+  return v;
+}
+
+// s as a JSON string literal.
+std::string json_quote(const std::string& s) {
+  std::string q = "\"";
+  for (const char ch : s) {
+    if (ch == '"' || ch == '\\') q += '\\';
+    q += ch;
+  }
+  return q + "\"";
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// images [n, C, H, W] in `scale` -> a uint8 NHWC shard.
+void write_shard(const std::string& path, const Tensor& images, PixelScale scale) {
+  STRATA_CHECK(images.rank() == 4, "the generator makes " << images.shape().str()
+                                                          << "; an .h5 output needs images "
+                                                             "[C, H, W] (write a .png instead)");
+  const int64_t n = images.dim(0), c = images.dim(1), h = images.dim(2), w = images.dim(3);
+  std::vector<uint8_t> pixels(static_cast<size_t>(n * c * h * w));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          const float v = images[((i * c + ch) * h + y) * w + x];
+          float raw = scale == PixelScale::kSymmetric ? (v + 1.0f) * 127.5f
+                      : scale == PixelScale::kUnit    ? v * 255.0f
+                                                      : v;
+          raw = std::fmin(255.0f, std::fmax(0.0f, std::nearbyint(raw)));
+          pixels[static_cast<size_t>(((i * h + y) * w + x) * c + ch)] = static_cast<uint8_t>(raw);
+        }
+  ShardWriterOptions o;
+  o.channels = c;
+  o.height = h;
+  o.width = w;
+  ShardWriter writer(path, n, o);
+  writer.append(pixels.data(), nullptr, n);
+  writer.finish();
+}
+
+}  // namespace
+
+int run_sample(const Args& args) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  const auto flags = sample_flags(args);
+  STRATA_CHECK(flags.count("checkpoint") && flags.count("out"),
+               "strata sample needs --checkpoint and --out\n"
+                   << kUsage);
+  const std::string out = flags.at("out");
+  const bool png = ends_with(out, ".png"), h5 = ends_with(out, ".h5");
+  STRATA_CHECK(png || h5, "--out '" << out << "': give a .png (a grid) or an .h5 (a shard)\n"
+                                    << kUsage);
+  const int64_t count = to_int(flags, "count", 64, 1);
+  const int64_t columns = to_int(flags, "columns", 8, 1);
+
+  const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"));
+  Sequential& g = run->network("generator");
+  const bool seeded = flags.count("seed") > 0;
+  const uint64_t seed =
+      seeded ? static_cast<uint64_t>(to_int(flags, "seed", 0, 0)) : run->meta.seed;
+  const Tensor images = generate_images(g, seed, kLatentSampleGrid, 0, count);
+  const PixelScale scale = run->scale();
+  if (png) {
+    GridOptions o;
+    o.columns = static_cast<int>(columns);
+    o.low = scale == PixelScale::kSymmetric ? -1.0f : 0.0f;
+    o.high = scale == PixelScale::kNone ? 255.0f : 1.0f;
+    write_png_grid(out, images, o);
+  } else {
+    write_shard(out, images, scale);
+  }
+  std::printf("wrote %lld samples of %s from %s (step %lld, seed %llu) to %s\n",
+              static_cast<long long>(count), g.output_sample_shape().str().c_str(),
+              run->checkpoint.c_str(), static_cast<long long>(run->meta.pos.global_step),
+              static_cast<unsigned long long>(seed), out.c_str());
+  std::printf(
+      "{\"command\": \"sample\", \"checkpoint\": %s, \"step\": %lld, \"count\": %lld, "
+      "\"seed\": %llu, \"out\": %s}\n",
+      json_quote(run->checkpoint).c_str(), static_cast<long long>(run->meta.pos.global_step),
+      static_cast<long long>(count), static_cast<unsigned long long>(seed),
+      json_quote(out).c_str());
+  return 0;
+}
+
+}  // namespace strata::cli
