@@ -38,8 +38,8 @@ struct CheckpointConfig {
 };
 
 struct LoggingConfig {
-  int64_t every_steps = 50;          // metrics.jsonl records and progress lines
-  int64_t samples_every_steps = 0;   // pictures; 0: at the end of each epoch
+  int64_t every_steps = 50;         // metrics.jsonl records and progress lines
+  int64_t samples_every_steps = 0;  // pictures; 0: at the end of each epoch
   ProgressMode progress = ProgressMode::kAuto;
 };
 
@@ -73,10 +73,10 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& fil
                             const std::vector<Override>& overrides = {});
 
 // The kinds' parsers (trainers/kinds/*): each reads `trainer` (kind and batch_size already read)
-// and the root's model/models/optimizer/optimizers sections.
+// and the root's model/models/optimizer/optimizers sections. parse_autoencoder_trainer takes the
+// kinds autoencoder and stacked_autoencoder.
 std::unique_ptr<TrainerSpec> parse_autoencoder_trainer(const YamlMap& config,
-                                                       const YamlMap& trainer);  // autoencoder,
-                                                                                 // stacked_autoencoder
+                                                       const YamlMap& trainer);
 std::unique_ptr<TrainerSpec> parse_classifier_trainer(const YamlMap& config,
                                                       const YamlMap& trainer);
 std::unique_ptr<TrainerSpec> parse_gan_trainer(const YamlMap& config, const YamlMap& trainer);

@@ -1,25 +1,88 @@
-// strata train CONFIG.yaml: runs the experiment file (see configs/).
+// strata train CONFIG.yaml [--set key=value]... [--run-dir DIR] [--resume auto|PATH]: runs an
+// experiment file (configs/) through the shared training loop (trainers/loop.h).
 #include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
 
-#include "core/config/yaml_map.h"
 #include "core/error.h"
-#include "trainers/autoencoder_run.h"
 #include "trainers/cli/commands.h"
+#include "trainers/experiment.h"
+#include "trainers/loop.h"
+#include "trainers/signals.h"
 
 namespace strata::cli {
 
+namespace {
+
+const char* kUsage =
+    "usage: strata train CONFIG.yaml [--set key=value]... [--run-dir DIR] [--resume auto|PATH]\n"
+    "\n"
+    "Trains the experiment of CONFIG.yaml (see configs/ and docs/configuration.md). Every key is\n"
+    "checked before any work. Under mpirun every rank runs it; rank 0 writes the run folder.\n"
+    "\n"
+    "  --set key=value   overrides a key of the file (dots for sections, list entries by\n"
+    "                    index: --set trainer.batch_size=128 --set model.layers.1.units=64)\n"
+    "  --run-dir DIR     the run folder: config.yaml, metrics.jsonl, checkpoints/, samples/\n"
+    "                    (default runs/<config name>)\n"
+    "  --resume auto     continue from the run folder's latest checkpoint (a new run if none)\n"
+    "  --resume PATH     continue from a checkpoint file, checkpoints/ folder or run folder\n"
+    "\n"
+    "SIGUSR1 or SIGTERM: every rank checkpoints at the next step and the run exits with code 75\n"
+    "(resumable: run the same command with --resume auto).\n";
+
+}  // namespace
+
 int run_train(const Args& args) {
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("usage: strata train CONFIG.yaml\n");
+    std::printf("%s", kUsage);
     return 0;
   }
-  STRATA_CHECK(args.size() == 1,
-               "usage: strata train CONFIG.yaml (got " << args.size() << " arguments)");
-  const YamlMap config = YamlMap::load(args[0]);
-  const AutoencoderRunResult r = run_autoencoder(config);
-  if (r.rank != 0) return 0;
-  std::printf("done: %lld steps, %.0f samples/s, final test mse %.5f\n",
-              static_cast<long long>(r.steps), r.samples_per_s, r.test_mse);
+  std::string config, run_dir, resume;
+  std::vector<Override> overrides;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      STRATA_CHECK(i + 1 < args.size(), a << " needs a value; see 'strata train --help'");
+      return args[++i];
+    };
+    if (a == "--set") {
+      overrides.push_back(parse_override(value()));
+    } else if (a.rfind("--set=", 0) == 0) {
+      overrides.push_back(parse_override(a.substr(6)));
+    } else if (a == "--run-dir") {
+      run_dir = value();
+    } else if (a == "--resume") {
+      resume = value();
+    } else if (!a.empty() && a[0] == '-') {
+      STRATA_THROW("unknown option '" << a << "'; see 'strata train --help'");
+    } else {
+      STRATA_CHECK(config.empty(), "one experiment file, got '" << config << "' and '" << a
+                                                                << "'; see 'strata train --help'");
+      config = a;
+    }
+  }
+  STRATA_CHECK(!config.empty(), "no experiment file given\n" << kUsage);
+  const Experiment e = load_experiment(config, overrides);
+  namespace fs = std::filesystem;
+  if (run_dir.empty()) run_dir = (fs::path("runs") / fs::path(config).stem()).string();
+  std::error_code ec;
+  if (resume.empty() && fs::exists(fs::path(run_dir) / "checkpoints" / "latest", ec))
+    STRATA_THROW("the run folder " << run_dir << " already holds a run (checkpoints/latest); "
+                                   << "continue it with --resume auto, or give another "
+                                   << "--run-dir for a new run");
+  RunOptions o;
+  o.run_dir = run_dir;
+  o.resume = resume;
+  const RunResult r = run_experiment(e, o);
+  if (r.stopped) return kExitCheckpointed;
+  if (r.rank == 0) {
+    std::printf("done: %lld steps, %.0f samples/s.", static_cast<long long>(r.steps),
+                r.samples_per_s);
+    for (const auto& kv : r.last_evaluation) std::printf(" %s %.5g", kv.first.c_str(), kv.second);
+    std::printf("\nrun folder %s: metrics.jsonl, samples/ (pictures), checkpoints/ (latest: %s)\n",
+                run_dir.c_str(), r.last_checkpoint.c_str());
+  }
   return 0;
 }
 

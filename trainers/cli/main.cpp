@@ -25,6 +25,9 @@ constexpr Command kCommands[] = {
     {"train", "train a model from a YAML experiment file", strata::cli::run_train},
     {"bench", "measure training throughput of the benchmark models", strata::cli::run_bench},
     {"data", "convert images to HDF5 shards and inspect data sets", strata::cli::run_data},
+    {"encode", "write the codes of a trained encoder for a data set", strata::cli::run_encode},
+    {"sample", "draw images from a trained GAN generator", strata::cli::run_sample},
+    {"eval", "evaluate a checkpoint: MSE, accuracy, Frechet distance", strata::cli::run_eval},
     {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},
 };
 

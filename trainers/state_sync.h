@@ -1,0 +1,21 @@
+// Making every rank hold rank 0's checkpoint: rank 0 reads the file, then every registered tensor
+// (shape first, since optimizer state is empty before a first step) and the position are
+// broadcast. Only rank 0 needs to see the run folder.
+#pragma once
+
+#include <cstdint>
+
+#include "distributed/communicator.h"
+#include "trainers/run/checkpoint.h"
+#include "trainers/state.h"
+
+namespace strata {
+
+// Broadcasts v from root (exact for any int64: sent as three 22-bit parts in floats).
+int64_t broadcast_int64(Communicator& comm, int64_t v, int root = 0);
+// Broadcasts every registered tensor from root; empty tensors on other ranks are resized first.
+void broadcast_state(Communicator& comm, StateRegistry& state, int root = 0);
+// Broadcasts the position (and seed) of meta from root.
+void broadcast_position(Communicator& comm, CheckpointMeta& meta, int root = 0);
+
+}  // namespace strata
