@@ -36,7 +36,7 @@ struct TrainerContext {
   const DatasetInfo* train = nullptr;  // opened and checked
   const DatasetInfo* test = nullptr;   // nullptr without data.test
   const DataConfig* data = nullptr;
-  ParallelOptions parallel;            // from the distributed section
+  ParallelOptions parallel;  // from the distributed section
 };
 
 class Phase {

@@ -1,7 +1,9 @@
 // strata eval: one figure of merit of a trained run on a data set.
 //
 //   strata eval --checkpoint PATH|RUN_DIR --data PATH|GLOB [--classifier PATH|RUN_DIR]
-//               [--count N] [--batch 256]
+//               [--count N] [--batch 256] [--weights trained|initial]
+// --weights initial evaluates the run's networks as built from its seed, before any step (the
+// baseline: e.g. the untrained generator's Frechet distance).
 //
 // By the networks the checkpoint's kind has: an autoencoder ("autoencoder") gives the mean
 // squared reconstruction error, a classifier ("classifier") its accuracy, a GAN ("generator") the
@@ -28,13 +30,14 @@ namespace {
 
 const char* const kUsage =
     "usage: strata eval --checkpoint PATH|RUN_DIR --data PATH|GLOB [--classifier PATH|RUN_DIR]\n"
-    "                   [--count N] [--batch 256]\n"
+    "                   [--count N] [--batch 256] [--weights trained|initial]\n"
     "  autoencoders: reconstruction MSE; classifiers: accuracy; GANs: the Frechet distance\n"
     "  between N real and N generated images on the features of --classifier (default N: 10000\n"
     "  or the data's size)\n";
 
 std::map<std::string, std::string> eval_flags(const Args& args) {
-  const std::vector<std::string> known = {"checkpoint", "data", "classifier", "count", "batch"};
+  const std::vector<std::string> known = {"checkpoint", "data",  "classifier",
+                                          "count",      "batch", "weights"};
   std::map<std::string, std::string> flags;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i], value;
@@ -140,7 +143,12 @@ int run_eval(const Args& args) {
                "strata eval needs --checkpoint and --data\n"
                    << kUsage);
   const int64_t batch = to_int(flags, "batch", 256);
-  const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"), flags.at("data"));
+  const std::string weights = flags.count("weights") ? flags.at("weights") : "trained";
+  STRATA_CHECK(weights == "trained" || weights == "initial",
+               "--weights '" << weights << "': expected trained or initial\n"
+                             << kUsage);
+  const std::unique_ptr<LoadedRun> run =
+      load_run(flags.at("checkpoint"), flags.at("data"), weights == "initial");
   if (run->find_network("generator") != nullptr) return eval_gan(*run, flags, batch);
   STRATA_CHECK(!flags.count("classifier"), "--classifier applies to GAN checkpoints only; "
                                                << run->checkpoint << " is a '" << run->kind()

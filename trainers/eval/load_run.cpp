@@ -20,8 +20,8 @@ Sequential& LoadedRun::network(const std::string& role) const {
   return *net;
 }
 
-std::unique_ptr<LoadedRun> load_run(const std::string& path_or_dir,
-                                    const std::string& data_pattern) {
+std::unique_ptr<LoadedRun> load_run(const std::string& path_or_dir, const std::string& data_pattern,
+                                    bool initial_weights) {
   auto run = std::make_unique<LoadedRun>();
   run->checkpoint = resolve_checkpoint(path_or_dir);
   run->meta = read_checkpoint_meta(run->checkpoint);
@@ -41,7 +41,7 @@ std::unique_ptr<LoadedRun> load_run(const std::string& path_or_dir,
                            .parallel = ParallelOptions{}};
   run->trainer = run->experiment.trainer->build(ctx);
   run->trainer->register_state(run->state);
-  read_checkpoint(run->checkpoint, run->state);
+  if (!initial_weights) read_checkpoint(run->checkpoint, run->state);
   return run;
 }
 

@@ -37,7 +37,10 @@ struct LoadedRun {
 
 // path_or_dir: a checkpoint file, a checkpoints/ folder or a run folder (resolve_checkpoint).
 // data_pattern: shards the networks will see (checked against them by the kind's build), or "".
+// initial_weights: leave the networks as the run built them from its seed (the state before its
+// first step: the baseline a trained run is compared with) instead of reading the checkpoint.
 std::unique_ptr<LoadedRun> load_run(const std::string& path_or_dir,
-                                    const std::string& data_pattern = "");
+                                    const std::string& data_pattern = "",
+                                    bool initial_weights = false);
 
 }  // namespace strata

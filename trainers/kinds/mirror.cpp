@@ -157,11 +157,14 @@ std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, ui
   return built(std::move(net), c.input_shape, seed);
 }
 
-std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t classes,
+std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t classes, float dropout,
                                              uint64_t seed) {
   auto net = std::make_unique<Sequential>();
   const int K = static_cast<int>(c.blocks.size());
-  for (int k = 0; k < K; ++k) add_encoder_block(*net, c.blocks[k], k);
+  for (int k = 0; k < K; ++k) {
+    add_encoder_block(*net, c.blocks[k], k);
+    if (dropout > 0.0f) net->add(std::make_unique<Dropout>(dropout), tag("enc", k) + ".dropout");
+  }
   if (c.blocks.back().out_shape.rank() > 1) net->add(std::make_unique<Reshape>(), "head.flatten");
   DenseOptions o;
   o.units = classes;

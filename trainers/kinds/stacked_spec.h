@@ -77,6 +77,7 @@ struct StageOptions {
 struct SupervisedOptions {
   int64_t epochs = 1;
   int64_t classes = 0;
+  float dropout = 0.0f;  // after each encoder block of the classifier (train mode only)
   OptimizerFactory optimizer;
 };
 
