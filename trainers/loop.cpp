@@ -197,6 +197,9 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
     }
   }
 
+  if (root && !o.quiet && meta.pos.phase >= static_cast<int64_t>(phases.size()))
+    std::printf("the run in %s is already complete (step %lld); nothing to do\n", dir.c_str(),
+                static_cast<long long>(meta.pos.global_step));
   install_stop_handlers();
   Progress progress(e.logging.progress, e.logging.every_steps, stdout);
   RunPosition pos = meta.pos;
@@ -312,7 +315,11 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
         if (!o.quiet)
           progress.line(phase.name() + " epoch " + std::to_string(epoch + 1) +
                         " done:" + format_metrics(eval));
-        if (e.logging.samples_every_steps == 0)
+        // Pictures every epoch, or every samples_every_steps steps and at the end of the phase.
+        const bool last_epoch = epoch + 1 == phase.epochs();
+        const bool just_written = e.logging.samples_every_steps > 0 &&
+                                  pos.global_step % e.logging.samples_every_steps == 0;
+        if (e.logging.samples_every_steps == 0 || (last_epoch && !just_written))
           phase.write_samples(samples_dir, step_tag(phase.name(), pos.global_step));
       }
       save(RunPosition{epoch + 1 == phase.epochs() ? p + 1 : p,
