@@ -158,9 +158,10 @@ std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, ui
 }
 
 std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t classes, float dropout,
-                                             uint64_t seed) {
+                                             float input_dropout, uint64_t seed) {
   auto net = std::make_unique<Sequential>();
   const int K = static_cast<int>(c.blocks.size());
+  if (input_dropout > 0.0f) net->add(std::make_unique<Dropout>(input_dropout), "input.dropout");
   for (int k = 0; k < K; ++k) {
     add_encoder_block(*net, c.blocks[k], k);
     if (dropout > 0.0f) net->add(std::make_unique<Dropout>(dropout), tag("enc", k) + ".dropout");

@@ -31,9 +31,10 @@ std::unique_ptr<Sequential> build_stack(const StackedConfig& c, float dropout, u
 // Encoder blocks 0..blocks-1, built (input: the model's input).
 std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, uint64_t seed);
 // The encoder with a Dense(classes) head, built.
-// dropout > 0: a Dropout layer after each encoder block (no parameters: names still match).
+// dropout > 0: a Dropout layer after each encoder block; input_dropout > 0: one on the input
+// (no parameters: the names still match the stack's).
 std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t classes, float dropout,
-                                             uint64_t seed);
+                                             float input_dropout, uint64_t seed);
 
 // Copies every parameter of dst whose name also names a parameter of src (same number of
 // values, else an error) and returns how many tensors were copied.

@@ -54,7 +54,7 @@ StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx
 
   if (c_.supervised) {
     classifier_ = build_classifier(c_, c_.supervised->classes, c_.supervised->dropout,
-                                   net_seed(ctx.seed, 300));
+                                   c_.supervised->input_dropout, net_seed(ctx.seed, 300));
     supervised_ = std::make_unique<ClassifierPhase>("supervised", c_.supervised->epochs,
                                                     *classifier_, c_.supervised->optimizer(), ctx);
     supervised_->set_on_begin([this](bool fresh) {

@@ -135,6 +135,7 @@ StackedConfig parse_stacked_config(const YamlMap& config, const YamlMap& trainer
     s.epochs = sup->get_int("epochs", IntRange::positive());
     s.classes = sup->get_int("classes", {2});
     s.dropout = sup->get_float_or("dropout", 0.0f, {0.0, 1.0, false, true});
+    s.input_dropout = sup->get_float_or("input_dropout", 0.0f, {0.0, 1.0, false, true});
     s.optimizer = root.optimizer;
     if (auto o = sup->find_map("optimizer")) s.optimizer = optimizer_factory(*o);
     sup->finish();

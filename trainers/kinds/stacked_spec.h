@@ -77,7 +77,8 @@ struct StageOptions {
 struct SupervisedOptions {
   int64_t epochs = 1;
   int64_t classes = 0;
-  float dropout = 0.0f;  // after each encoder block of the classifier (train mode only)
+  float dropout = 0.0f;        // after each encoder block of the classifier (train mode only)
+  float input_dropout = 0.0f;  // on the input pixels (train mode only): masking as augmentation
   OptimizerFactory optimizer;
 };
 
