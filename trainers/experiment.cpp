@@ -161,21 +161,7 @@ Override parse_override(const std::string& arg) {
 
 Experiment parse_experiment(const std::string& yaml_text, const std::string& file_name,
                             const std::vector<Override>& overrides) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(yaml_text);
-  } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) STRATA_THROW(file_name << ": YAML syntax error: " << e.msg);
-    STRATA_THROW(file_name << ":" << e.mark.line + 1 << ":" << e.mark.column + 1
-                           << ": YAML syntax error: " << e.msg);
-  }
-  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull()))
-    STRATA_THROW(file_name << ": the file is empty; expected a map of keys");
-  if (docs.size() > 1)
-    STRATA_THROW(file_name << ": holds " << docs.size()
-                           << " YAML documents (separated by '---'); expected one");
-  YAML::Node root = docs[0];
-  STRATA_CHECK(root.IsMap(), file_name << ": expected a map of keys at the top level");
+  YAML::Node root = YamlMap::parse_document(yaml_text, file_name);
   for (const Override& o : overrides) apply_override(root, o);
   return parse_root(root, file_name);
 }

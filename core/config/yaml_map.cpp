@@ -240,7 +240,7 @@ YamlMap::YamlMap(const YamlValue& value) : self_(value), state_(std::make_shared
   }
 }
 
-YamlMap YamlMap::parse(const std::string& text, const std::string& file_name) {
+YAML::Node YamlMap::parse_document(const std::string& text, const std::string& file_name) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
@@ -257,7 +257,12 @@ YamlMap YamlMap::parse(const std::string& text, const std::string& file_name) {
   const YamlValue root(docs[0], file_name, "", docs[0].Mark());
   if (!root.is_map())
     root.fail("expected a map of keys at the top level, found " + root.describe());
-  return YamlMap(root);
+  return docs[0];
+}
+
+YamlMap YamlMap::parse(const std::string& text, const std::string& file_name) {
+  const YAML::Node root = parse_document(text, file_name);
+  return YamlMap(YamlValue(root, file_name, "", root.Mark()));
 }
 
 YamlMap YamlMap::load(const std::string& path) {

@@ -17,6 +17,7 @@
 #include "core/data/convert.h"
 #include "distributed/local_communicator.h"
 #include "tests/core/config/config_test_util.h"
+#include "tests/trainers/checkpoint_values.h"
 #include "trainers/run/checkpoint.h"
 #include "trainers/signals.h"
 
@@ -51,23 +52,6 @@ std::vector<std::string> smoke_configs() {
 Experiment load(const std::string& config) {
   return load_experiment(config, {parse_override("data.train=" + data_dir() + "train"),
                                   parse_override("data.test=" + data_dir() + "test")});
-}
-
-// Every registered tensor of the checkpoint, concatenated in registration order.
-std::vector<float> checkpoint_values(const Experiment& e, const std::string& path) {
-  LocalCommunicator local;
-  const DatasetInfo train = open_dataset(e.data.train, e.data.dataset);
-  const DatasetInfo test = open_dataset(e.data.test, e.data.dataset);
-  const TrainerContext ctx{local, e.seed,  e.batch_size,          &train,
-                           &test, &e.data, e.distributed.parallel};
-  std::unique_ptr<Trainer> t = e.trainer->build(ctx);
-  StateRegistry state;
-  t->register_state(state);
-  read_checkpoint(path, state);
-  std::vector<float> all;
-  for (const StateItem& it : state.items())
-    all.insert(all.end(), it.tensor->data(), it.tensor->data() + it.tensor->numel());
-  return all;
 }
 
 class SmokeConfig : public ::testing::TestWithParam<std::string> {};
@@ -112,8 +96,8 @@ TEST_P(SmokeConfig, RunsAndResumesBitForBit) {
   clear_stop_request();
   ASSERT_FALSE(b.stopped);
   EXPECT_EQ(b.steps, a.steps);
-  const std::vector<float> want = checkpoint_values(e, a.last_checkpoint);
-  const std::vector<float> got = checkpoint_values(e, b.last_checkpoint);
+  const std::vector<float> want = testing::checkpoint_values(e, a.last_checkpoint);
+  const std::vector<float> got = testing::checkpoint_values(e, b.last_checkpoint);
   ASSERT_EQ(got.size(), want.size());
   int64_t differ = 0;
   for (size_t i = 0; i < got.size(); ++i) differ += std::memcmp(&got[i], &want[i], 4) != 0;

@@ -19,6 +19,7 @@
 #include "distributed/local_communicator.h"
 #include "tests/core/config/config_test_util.h"
 #include "tests/support/mpi_test_main.h"
+#include "tests/trainers/checkpoint_values.h"
 #include "trainers/loop.h"
 #include "trainers/run/checkpoint.h"
 #include "trainers/signals.h"
@@ -46,22 +47,6 @@ struct RunSetup {
          parse_override("logging.every_steps=3")});
   }
 };
-
-std::vector<float> values(const Experiment& e, const std::string& path) {
-  LocalCommunicator local;
-  const DatasetInfo train = open_dataset(e.data.train, e.data.dataset);
-  const DatasetInfo test = open_dataset(e.data.test, e.data.dataset);
-  const TrainerContext ctx{local, e.seed,  e.batch_size,          &train,
-                           &test, &e.data, e.distributed.parallel};
-  std::unique_ptr<Trainer> t = e.trainer->build(ctx);
-  StateRegistry state;
-  t->register_state(state);
-  read_checkpoint(path, state);
-  std::vector<float> all;
-  for (const StateItem& it : state.items())
-    all.insert(all.end(), it.tensor->data(), it.tensor->data() + it.tensor->numel());
-  return all;
-}
 
 double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
   if (got.size() != want.size()) return INFINITY;
@@ -110,15 +95,15 @@ TEST_P(ResumeAcrossRanks, SameRanksBitwiseOneRankToRounding) {
     fs::copy(s.dir.path("part"), s.dir.path("part_copy"), fs::copy_options::recursive);
   const RunResult resumed = run(e, &comm, s.dir.path("part"), "auto", -1);
   if (comm.rank() == 0) {
-    const std::vector<float> a = values(e, whole.last_checkpoint);
-    const std::vector<float> b = values(e, resumed.last_checkpoint);
+    const std::vector<float> a = testing::checkpoint_values(e, whole.last_checkpoint);
+    const std::vector<float> b = testing::checkpoint_values(e, resumed.last_checkpoint);
     const bool same = a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
     EXPECT_TRUE(same) << "resumed on " << comm.size() << " rank(s): not bit-for-bit";
     errors += !same;
     // Rank 0 alone continues the w-rank checkpoint.
     const RunResult alone = run(e, &local, s.dir.path("part_copy"), "auto", -1);
-    const double rel =
-        relative_error(values(e, alone.last_checkpoint), values(e, one.last_checkpoint));
+    const double rel = relative_error(testing::checkpoint_values(e, alone.last_checkpoint),
+                                      testing::checkpoint_values(e, one.last_checkpoint));
     std::printf("  %s: stopped on %d rank(s) at step %lld, resumed on 1: relative error %.3g\n",
                 GetParam(), comm.size(), static_cast<long long>(stop_at), rel);
     EXPECT_LE(rel, 1e-5);

@@ -19,6 +19,7 @@
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
 #include "trainers/cli/commands.h"
+#include "trainers/cli/flags.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/kinds/autoencoder_eval.h"
 
@@ -28,46 +29,6 @@ namespace {
 
 const char* const kUsage =
     "usage: strata encode --checkpoint PATH|RUN_DIR --data PATH|GLOB --out FILE.h5 [--batch N]\n";
-
-std::map<std::string, std::string> encode_flags(const Args& args) {
-  const std::vector<std::string> known = {"checkpoint", "data", "out", "batch"};
-  std::map<std::string, std::string> flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i], value;
-    const size_t eq = a.find('=');
-    if (eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    }
-    STRATA_CHECK(a.rfind("--", 0) == 0, "unexpected argument '" << a << "'\n" << kUsage);
-    const std::string name = a.substr(2);
-    STRATA_CHECK(std::find(known.begin(), known.end(), name) != known.end(), "unknown flag '"
-                                                                                 << a << "'\n"
-                                                                                 << kUsage);
-    if (eq == std::string::npos) {
-      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
-      value = args[++i];
-    }
-    flags[name] = value;
-  }
-  return flags;
-}
-
-int64_t batch_flag(const std::map<std::string, std::string>& flags) {
-  const auto it = flags.find("batch");
-  if (it == flags.end()) return 256;
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  STRATA_CHECK(used == it->second.size() && v >= 1,
-               "--batch '" << it->second << "', expected a positive integer\n"
-                           << kUsage);
-  return v;
-}
 
 // One 1-D or 2-D dataset of `type` written whole.
 void write_dataset(hid_t file, const std::string& path, const char* name, hid_t type,
@@ -115,11 +76,11 @@ int run_encode(const Args& args) {
     std::printf("%s", kUsage);
     return 0;
   }
-  const auto flags = encode_flags(args);
+  const Flags flags = parse_flags(args, {"checkpoint", "data", "out", "batch"}, kUsage);
   STRATA_CHECK(flags.count("checkpoint") && flags.count("data") && flags.count("out"),
                "strata encode needs --checkpoint, --data and --out\n"
                    << kUsage);
-  const int64_t batch = batch_flag(flags);
+  const int64_t batch = int_flag(flags, "batch", 256, 1, kUsage);
   const std::string out = flags.at("out");
   const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"), flags.at("data"));
   Sequential& enc = run->network("encoder");

@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "trainers/cli/commands.h"
+#include "trainers/cli/flags.h"
 #include "trainers/eval/features.h"
 #include "trainers/eval/frechet.h"
 #include "trainers/eval/load_run.h"
@@ -34,57 +35,6 @@ const char* const kUsage =
     "  autoencoders: reconstruction MSE; classifiers: accuracy; GANs: the Frechet distance\n"
     "  between N real and N generated images on the features of --classifier (default N: 10000\n"
     "  or the data's size)\n";
-
-std::map<std::string, std::string> eval_flags(const Args& args) {
-  const std::vector<std::string> known = {"checkpoint", "data",  "classifier",
-                                          "count",      "batch", "weights"};
-  std::map<std::string, std::string> flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i], value;
-    const size_t eq = a.find('=');
-    if (eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    }
-    STRATA_CHECK(a.rfind("--", 0) == 0, "unexpected argument '" << a << "'\n" << kUsage);
-    const std::string name = a.substr(2);
-    bool ok = false;
-    for (const std::string& k : known) ok = ok || k == name;
-    STRATA_CHECK(ok, "unknown flag '" << a << "'\n" << kUsage);
-    if (eq == std::string::npos) {
-      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
-      value = args[++i];
-    }
-    flags[name] = value;
-  }
-  return flags;
-}
-
-int64_t to_int(const std::map<std::string, std::string>& flags, const std::string& name,
-               int64_t fallback) {
-  const auto it = flags.find(name);
-  if (it == flags.end()) return fallback;
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  STRATA_CHECK(used == it->second.size() && !it->second.empty() && v >= 1,
-               "--" << name << " '" << it->second << "', expected a positive integer\n"
-                    << kUsage);
-  return v;
-}
-
-std::string json_quote(const std::string& s) {
-  std::string q = "\"";
-  for (const char ch : s) {
-    if (ch == '"' || ch == '\\') q += '\\';
-    q += ch;
-  }
-  return q + "\"";
-}
 
 void report(const LoadedRun& run, const std::string& metric, double value, int64_t count,
             const std::string& detail) {
@@ -110,7 +60,7 @@ int eval_gan(const LoadedRun& run, const std::map<std::string, std::string>& fla
   Sequential& clf = clf_run->network("classifier");
   check_sample_size(clf, data, "classifier");
   const PixelScale clf_scale = clf_run->scale();
-  const int64_t count = std::min(to_int(flags, "count", 10000), data.total);
+  const int64_t count = std::min(int_flag(flags, "count", 10000, 1, kUsage), data.total);
   STRATA_CHECK(count >= 2, "the Frechet distance needs at least 2 images, got " << count);
 
   const int64_t dim = feature_dim(clf);
@@ -138,11 +88,12 @@ int run_eval(const Args& args) {
     std::printf("%s", kUsage);
     return 0;
   }
-  const auto flags = eval_flags(args);
+  const Flags flags =
+      parse_flags(args, {"checkpoint", "data", "classifier", "count", "batch", "weights"}, kUsage);
   STRATA_CHECK(flags.count("checkpoint") && flags.count("data"),
                "strata eval needs --checkpoint and --data\n"
                    << kUsage);
-  const int64_t batch = to_int(flags, "batch", 256);
+  const int64_t batch = int_flag(flags, "batch", 256, 1, kUsage);
   const std::string weights = flags.count("weights") ? flags.at("weights") : "trained";
   STRATA_CHECK(weights == "trained" || weights == "initial",
                "--weights '" << weights << "': expected trained or initial\n"
@@ -153,7 +104,8 @@ int run_eval(const Args& args) {
   STRATA_CHECK(!flags.count("classifier"), "--classifier applies to GAN checkpoints only; "
                                                << run->checkpoint << " is a '" << run->kind()
                                                << "' run");
-  const int64_t count = flags.count("count") ? to_int(flags, "count", 0) : 0;  // 0: all
+  const int64_t count =
+      flags.count("count") ? int_flag(flags, "count", 0, 1, kUsage) : 0;  // 0: all
   if (Sequential* ae = run->find_network("autoencoder")) {
     const EvalResult r = reconstruction_mse(*ae, *run->data, run->scale(), count, batch);
     report(*run, "reconstruction_mse", r.value, r.count, "");

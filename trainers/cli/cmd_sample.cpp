@@ -16,6 +16,7 @@
 #include "core/data/shard_writer.h"
 #include "core/error.h"
 #include "trainers/cli/commands.h"
+#include "trainers/cli/flags.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/gan_step.h"
 #include "trainers/kinds/gan.h"
@@ -28,57 +29,6 @@ namespace {
 const char* const kUsage =
     "usage: strata sample --checkpoint PATH|RUN_DIR --out grid.png|images.h5 [--count 64]\n"
     "                     [--columns 8] [--seed N]\n";
-
-std::map<std::string, std::string> sample_flags(const Args& args) {
-  const std::vector<std::string> known = {"checkpoint", "out", "count", "columns", "seed"};
-  std::map<std::string, std::string> flags;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i], value;
-    const size_t eq = a.find('=');
-    if (eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    }
-    STRATA_CHECK(a.rfind("--", 0) == 0, "unexpected argument '" << a << "'\n" << kUsage);
-    const std::string name = a.substr(2);
-    bool ok = false;
-    for (const std::string& k : known) ok = ok || k == name;
-    STRATA_CHECK(ok, "unknown flag '" << a << "'\n" << kUsage);
-    if (eq == std::string::npos) {
-      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
-      value = args[++i];
-    }
-    flags[name] = value;
-  }
-  return flags;
-}
-
-int64_t to_int(const std::map<std::string, std::string>& flags, const std::string& name,
-               int64_t fallback, int64_t min) {
-  const auto it = flags.find(name);
-  if (it == flags.end()) return fallback;
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  STRATA_CHECK(used == it->second.size() && !it->second.empty() && v >= min,
-               "--" << name << " '" << it->second << "', expected an integer >= " << min << "\n"
-                    << kUsage);
-  return v;
-}
-
-// s as a JSON string literal.
-std::string json_quote(const std::string& s) {
-  std::string q = "\"";
-  for (const char ch : s) {
-    if (ch == '"' || ch == '\\') q += '\\';
-    q += ch;
-  }
-  return q + "\"";
-}
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -118,7 +68,7 @@ int run_sample(const Args& args) {
     std::printf("%s", kUsage);
     return 0;
   }
-  const auto flags = sample_flags(args);
+  const Flags flags = parse_flags(args, {"checkpoint", "out", "count", "columns", "seed"}, kUsage);
   STRATA_CHECK(flags.count("checkpoint") && flags.count("out"),
                "strata sample needs --checkpoint and --out\n"
                    << kUsage);
@@ -126,14 +76,14 @@ int run_sample(const Args& args) {
   const bool png = ends_with(out, ".png"), h5 = ends_with(out, ".h5");
   STRATA_CHECK(png || h5, "--out '" << out << "': give a .png (a grid) or an .h5 (a shard)\n"
                                     << kUsage);
-  const int64_t count = to_int(flags, "count", 64, 1);
-  const int64_t columns = to_int(flags, "columns", 8, 1);
+  const int64_t count = int_flag(flags, "count", 64, 1, kUsage);
+  const int64_t columns = int_flag(flags, "columns", 8, 1, kUsage);
 
   const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"));
   Sequential& g = run->network("generator");
   const bool seeded = flags.count("seed") > 0;
   const uint64_t seed =
-      seeded ? static_cast<uint64_t>(to_int(flags, "seed", 0, 0)) : run->meta.seed;
+      seeded ? static_cast<uint64_t>(int_flag(flags, "seed", 0, 0, kUsage)) : run->meta.seed;
   const Tensor images = generate_images(g, seed, kLatentSampleGrid, 0, count);
   const PixelScale scale = run->scale();
   if (png) {
