@@ -86,6 +86,7 @@ CheckpointConfig parse_checkpoint(const YamlMap& config) {
   CheckpointConfig c;
   const auto s = config.find_map("checkpoint");
   if (!s) return c;
+  c.every_epochs = s->get_int_or("every_epochs", 1, IntRange::positive());
   c.every_steps = s->get_int_or("every_steps", 0, IntRange::non_negative());
   c.keep = static_cast<int>(s->get_int_or("keep", 3, {1, 1000}));
   s->finish();

@@ -11,7 +11,7 @@
 //   optimizer: {...}          or optimizers: {generator: ..., discriminator: ...} (gan)
 //   schedule: {...}           learning-rate schedule, per phase (trainers/schedule.h)
 //   distributed: {...}        trainers/distributed_config.h
-//   checkpoint: {every_steps: 0, keep: 3}
+//   checkpoint: {every_epochs: 1, every_steps: 0, keep: 3}
 //   logging: {every_steps: 50, samples_every_steps: 0, progress: auto}
 //
 // The kinds parse their own keys (trainer.*, model/models, optimizer/optimizers) through a
@@ -33,8 +33,9 @@
 namespace strata {
 
 struct CheckpointConfig {
-  int64_t every_steps = 0;  // 0: at the end of each epoch only (and at the end of each phase)
-  int keep = 3;             // checkpoints kept in checkpoints/
+  int64_t every_epochs = 1;  // at the end of every N-th epoch of a phase, and of its last one
+  int64_t every_steps = 0;   // also every N steps (0: never)
+  int keep = 3;              // checkpoints kept in checkpoints/
 };
 
 struct LoggingConfig {

@@ -310,20 +310,20 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
       // End of the epoch: evaluation, pictures, a checkpoint.
       const Metrics eval = phase.evaluate();
       result.last_evaluation = eval;
+      const bool last_epoch = epoch + 1 == phase.epochs();
       if (root) {
         if (!eval.empty()) metrics->write(pos.global_step, epoch + 1, phase.name(), eval);
         if (!o.quiet)
           progress.line(phase.name() + " epoch " + std::to_string(epoch + 1) +
                         " done:" + format_metrics(eval));
         // Pictures every epoch, or every samples_every_steps steps and at the end of the phase.
-        const bool last_epoch = epoch + 1 == phase.epochs();
         const bool just_written = e.logging.samples_every_steps > 0 &&
                                   pos.global_step % e.logging.samples_every_steps == 0;
         if (e.logging.samples_every_steps == 0 || (last_epoch && !just_written))
           phase.write_samples(samples_dir, step_tag(phase.name(), pos.global_step));
       }
-      save(RunPosition{epoch + 1 == phase.epochs() ? p + 1 : p,
-                       epoch + 1 == phase.epochs() ? 0 : epoch + 1, 0, pos.global_step});
+      if (last_epoch || (epoch + 1) % e.checkpoint.every_epochs == 0)
+        save(RunPosition{last_epoch ? p + 1 : p, last_epoch ? 0 : epoch + 1, 0, pos.global_step});
     }
     if (root && !o.quiet) progress.end_phase();
     pos = RunPosition{p + 1, 0, 0, pos.global_step};

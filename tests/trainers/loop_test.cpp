@@ -138,3 +138,31 @@ TEST(Loop, DataThatDoesNotFitTheModelIsAnErrorBeforeAnyWork) {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST(Loop, CheckpointsEveryNthEpochAndAtTheEndOfThePhase) {
+  const Experiment e = load_experiment(
+      (fs::path(STRATA_SOURCE_DIR) / "configs" / "smoke" / "autoencoder.yaml").string(),
+      {parse_override("data.train=" + data_dir() + "train"),
+       parse_override("data.test=" + data_dir() + "test"), parse_override("trainer.epochs=3"),
+       parse_override("checkpoint.every_epochs=2"), parse_override("checkpoint.keep=10")});
+  testing::TempDir runs;
+  RunOptions o;
+  o.run_dir = runs.path("r");
+  o.quiet = true;
+  const RunResult r = run_experiment(e, o);
+  std::vector<std::string> files;
+  for (const auto& f : fs::directory_iterator(fs::path(o.run_dir) / "checkpoints"))
+    if (f.path().extension() == ".h5") files.push_back(f.path().filename().string());
+  std::sort(files.begin(), files.end());
+  const int64_t spe = r.steps / 3;  // 96 samples, batch 16
+  char a[32], b[32];
+  std::snprintf(a, sizeof(a), "step-%09lld.h5", static_cast<long long>(2 * spe));
+  std::snprintf(b, sizeof(b), "step-%09lld.h5", static_cast<long long>(3 * spe));
+  EXPECT_EQ(files, (std::vector<std::string>{a, b}));
+}
+
+}  // namespace
+}  // namespace strata
