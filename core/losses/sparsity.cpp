@@ -32,9 +32,10 @@ void check_rho(const SparsityOptions& o) {
                "sparsity: the KL target rate rho must lie in (0, 1), got " << o.rho);
 }
 
-// out[j] = clamp(mean_n a[n, j]); accumulated in double, in blocks of units so that each thread
-// reads whole row segments.
-void column_means(const float* a, int64_t n, int64_t j, float* out) {
+// out[j] = finish(sum_n a[n, j]), the sum accumulated in double, in blocks of units so that each
+// thread reads whole row segments.
+template <typename Finish>
+void column_reduce(const float* a, int64_t n, int64_t j, float* out, Finish finish) {
   constexpr int64_t kBlock = 256;
   const int64_t blocks = (j + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) if (n * j >= detail::kLossParallelMin && blocks > 1)
@@ -46,27 +47,20 @@ void column_means(const float* a, int64_t n, int64_t j, float* out) {
 #pragma omp simd
       for (int64_t c = 0; c < w; ++c) acc[c] += row[c];
     }
-    for (int64_t c = 0; c < w; ++c)
-      out[b + c] =
-          std::clamp(static_cast<float>(acc[c] / static_cast<double>(n)), kRhoMin, kRhoMax);
+    for (int64_t c = 0; c < w; ++c) out[b + c] = finish(acc[c]);
   }
+}
+
+// out[j] = clamp(mean_n a[n, j]).
+void column_means(const float* a, int64_t n, int64_t j, float* out) {
+  column_reduce(a, n, j, out, [n](double sum) {
+    return std::clamp(static_cast<float>(sum / static_cast<double>(n)), kRhoMin, kRhoMax);
+  });
 }
 
 // out[j] = sum_n a[n, j] (unclamped), for the cross-rank sum.
 void column_sums(const float* a, int64_t n, int64_t j, float* out) {
-  constexpr int64_t kBlock = 256;
-  const int64_t blocks = (j + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n * j >= detail::kLossParallelMin && blocks > 1)
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t b = blk * kBlock, w = std::min(j, b + kBlock) - b;
-    double acc[kBlock] = {};
-    for (int64_t r = 0; r < n; ++r) {
-      const float* row = a + r * j + b;
-#pragma omp simd
-      for (int64_t c = 0; c < w; ++c) acc[c] += row[c];
-    }
-    for (int64_t c = 0; c < w; ++c) out[b + c] = static_cast<float>(acc[c]);
-  }
+  column_reduce(a, n, j, out, [](double sum) { return static_cast<float>(sum); });
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "core/sequential.h"
 #include "distributed/local_communicator.h"
 #include "tests/support/mpi_test_main.h"
+#include "tests/trainers/compare_runs.h"
 #include "trainers/autoencoder_step.h"
 #include "trainers/gan_step.h"
 #include "trainers/parallel_net.h"
@@ -79,22 +80,11 @@ std::vector<float> state_of(Sequential& net) {
   return out;
 }
 
-// max |got - want| / max |want|: the error relative to the buffer's scale.
-double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
-  if (got.size() != want.size()) return INFINITY;
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    diff = std::max(diff, static_cast<double>(std::fabs(got[i] - want[i])));
-    scale = std::max(scale, static_cast<double>(std::fabs(want[i])));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
-
 // 1 on every rank when got is within kRelTol of want here and equal, bit for bit, to rank 0's.
 int64_t mismatch(Communicator& comm, const std::vector<float>& got, const std::vector<float>& want,
                  const char* what) {
   int64_t bad = 0;
-  const double rel = relative_error(got, want);
+  const double rel = testing::relative_error(got, want);
   if (comm.rank() == 0)
     std::printf("  %d rank(s), %s: relative error %.3g against one rank\n", comm.size(), what, rel);
   if (!(rel <= kRelTol)) {
@@ -237,7 +227,7 @@ TEST(DataParallel, PerRankBatchNormIsNotTheWholeBatchsStatistics) {
   LocalCommunicator local;
   const GanResult want = train_gan(local, false);
   const GanResult got = train_gan(*g_comm, false);
-  const double rel = relative_error(got.d_state, want.d_state);
+  const double rel = testing::relative_error(got.d_state, want.d_state);
   const int64_t wrong = g_comm->size() == 1 ? !(rel == 0.0) : !(rel > 1e-4);
   EXPECT_EQ(global_errors(*g_comm, wrong), 0) << "relative difference " << rel;
 }

@@ -17,7 +17,7 @@
 #include "core/data/convert.h"
 #include "distributed/local_communicator.h"
 #include "tests/core/config/config_test_util.h"
-#include "tests/trainers/checkpoint_values.h"
+#include "tests/trainers/compare_runs.h"
 #include "trainers/run/checkpoint.h"
 #include "trainers/signals.h"
 

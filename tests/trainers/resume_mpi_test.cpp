@@ -19,7 +19,7 @@
 #include "distributed/local_communicator.h"
 #include "tests/core/config/config_test_util.h"
 #include "tests/support/mpi_test_main.h"
-#include "tests/trainers/checkpoint_values.h"
+#include "tests/trainers/compare_runs.h"
 #include "trainers/loop.h"
 #include "trainers/run/checkpoint.h"
 #include "trainers/signals.h"
@@ -47,16 +47,6 @@ struct RunSetup {
          parse_override("logging.every_steps=3")});
   }
 };
-
-double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
-  if (got.size() != want.size()) return INFINITY;
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    diff = std::max(diff, static_cast<double>(std::fabs(got[i] - want[i])));
-    scale = std::max(scale, static_cast<double>(std::fabs(want[i])));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
 
 RunResult run(const Experiment& e, Communicator* comm, const std::string& dir,
               const std::string& resume, int64_t stop_at) {
@@ -102,8 +92,8 @@ TEST_P(ResumeAcrossRanks, SameRanksBitwiseOneRankToRounding) {
     errors += !same;
     // Rank 0 alone continues the w-rank checkpoint.
     const RunResult alone = run(e, &local, s.dir.path("part_copy"), "auto", -1);
-    const double rel = relative_error(testing::checkpoint_values(e, alone.last_checkpoint),
-                                      testing::checkpoint_values(e, one.last_checkpoint));
+    const double rel = testing::relative_error(testing::checkpoint_values(e, alone.last_checkpoint),
+                                               testing::checkpoint_values(e, one.last_checkpoint));
     std::printf("  %s: stopped on %d rank(s) at step %lld, resumed on 1: relative error %.3g\n",
                 GetParam(), comm.size(), static_cast<long long>(stop_at), rel);
     EXPECT_LE(rel, 1e-5);

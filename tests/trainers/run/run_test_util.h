@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "tests/core/config/config_test_util.h"
 
 namespace strata::run_test {
 
@@ -58,21 +59,7 @@ inline std::string read_text(const std::string& path) {
   return os.str();
 }
 
-// The message of the strata::Error that f throws; a test failure if it throws none.
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.message();
-  }
-  ADD_FAILURE() << "expected a strata::Error, none was thrown";
-  return "";
-}
-
-// Checks that `message` contains every one of `parts`.
-inline void expect_contains(const std::string& message, std::initializer_list<std::string> parts) {
-  for (const std::string& p : parts)
-    EXPECT_NE(message.find(p), std::string::npos) << "'" << p << "' not in: " << message;
-}
+using strata::testing::error_of;  // tests/core/config/config_test_util.h
+using strata::testing::expect_contains;
 
 }  // namespace strata::run_test

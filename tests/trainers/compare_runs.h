@@ -1,7 +1,10 @@
-// For the loop and resume tests: every tensor a run's checkpoint holds, read into the networks of
-// the experiment (built on one process) and concatenated in registration order, to compare runs.
+// Comparing runs in the trainers tests: every tensor a run's checkpoint holds (read into the
+// experiment's networks, built on one process, concatenated in registration order), and the
+// relative error of one set of values against another.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +29,18 @@ inline std::vector<float> checkpoint_values(const Experiment& e, const std::stri
   for (const StateItem& it : state.items())
     all.insert(all.end(), it.tensor->data(), it.tensor->data() + it.tensor->numel());
   return all;
+}
+
+// max |got - want| / max |want|: the error relative to the values' scale (infinite when the sizes
+// differ).
+inline double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
+  if (got.size() != want.size()) return INFINITY;
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::fabs(got[i] - want[i])));
+    scale = std::max(scale, static_cast<double>(std::fabs(want[i])));
+  }
+  return scale > 0 ? diff / scale : diff;
 }
 
 }  // namespace strata::testing
