@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One machine, several ranks: launch/run_local.sh [-n RANKS] [-b BUILD_DIR] CONFIG.yaml [train args]
+#
+# Starts RANKS processes of `strata train` with mpirun: by default one per GPU when there are GPUs
+# (each rank takes GPU local_rank % count), else one per CPU socket. The cores are split evenly:
+# each rank gets OMP_NUM_THREADS = cores / ranks and is bound to its own cores when there are
+# enough of them. Extra arguments go to `strata train` (--set, --run-dir, --resume auto).
+#   launch/run_local.sh configs/fashion_mnist_sae.yaml --run-dir runs/sae
+#   launch/run_local.sh -n 4 configs/fashion_dcgan28.yaml --resume auto --run-dir runs/gan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ranks="" build=build
+while getopts "n:b:h" opt; do
+  case $opt in
+    n) ranks=$OPTARG ;;
+    b) build=$OPTARG ;;
+    *) sed -n '2,9p' "$0"; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[[ $# -ge 1 ]] || { sed -n '2,9p' "$0"; exit 2; }
+[[ -x $build/bin/strata ]] || { echo "run_local.sh: $build/bin/strata is missing; run launch/setup.sh" >&2; exit 1; }
+
+gpus=0
+command -v nvidia-smi > /dev/null && gpus=$(nvidia-smi -L 2> /dev/null | grep -c '^GPU' || true)
+sockets=$(lscpu -p=SOCKET 2> /dev/null | grep -v '^#' | sort -u | wc -l)
+cores=$(nproc)
+if [[ -z $ranks ]]; then
+  if (( gpus > 0 )); then ranks=$gpus; else ranks=$(( sockets > 0 ? sockets : 1 )); fi
+fi
+threads=$(( cores / ranks > 0 ? cores / ranks : 1 ))
+
+flags=(-n "$ranks" -x OMP_NUM_THREADS="$threads" -x OMP_PROC_BIND=close)
+if (( cores >= ranks * threads && ranks <= cores )); then
+  flags+=(--map-by "slot:PE=$threads" --bind-to core)   # each rank on its own cores
+else
+  flags+=(--oversubscribe --bind-to none)               # more ranks than cores
+fi
+[[ $(id -u) -eq 0 ]] && flags+=(--allow-run-as-root)    # Open MPI refuses root otherwise
+# NCCL (GPU runs): warnings only; over a network, set NCCL_SOCKET_IFNAME / NCCL_IB_HCA yourself.
+(( gpus > 0 )) && flags+=(-x NCCL_DEBUG="${NCCL_DEBUG:-WARN}")
+echo "run_local.sh: $ranks rank(s) x $threads thread(s) ($gpus GPU(s), $cores cores)"
+exec mpirun "${flags[@]}" "$build/bin/strata" train "$@"
