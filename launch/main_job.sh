@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: Fashion-MNIST (Debian's dataset-fashion-mnist) converted to HDF5 shards under
-# data/ (once), then the stacked autoencoder of configs/fashion_mnist_sae.yaml (784-1000-500-250-30:
+# data/ (once), then the stacked autoencoder of configs/fashion_stacked_ae_classifier.yaml (784-1000-500-250-30:
 # greedy layer-wise pretraining, fine-tuning of the mirrored stack, a softmax head on the code)
 # trained on 2 ranks with mpirun, in a new run folder under runs/.
 #   launch/main_job.sh [BUILD_DIR]     (default build; run launch/setup.sh first)
@@ -28,12 +28,12 @@ done
 ranks=${STRATA_RANKS:-2}
 cores=$(nproc)
 threads=$(( cores / ranks > 0 ? cores / ranks : 1 ))   # OpenMP threads per rank
-run=runs/fashion_mnist_sae_$(date +%Y%m%d-%H%M%S)
+run=runs/fashion_stacked_ae_classifier_$(date +%Y%m%d-%H%M%S)
 mpi_flags=(--oversubscribe)
 [[ $(id -u) -eq 0 ]] && mpi_flags+=(--allow-run-as-root)   # Open MPI refuses root otherwise
 echo "main_job.sh: $ranks rank(s) x $threads thread(s), run folder $run"
 mpirun -n "$ranks" "${mpi_flags[@]}" -x OMP_NUM_THREADS="$threads" \
-  "$build/bin/strata" train configs/fashion_mnist_sae.yaml --run-dir "$run" \
+  "$build/bin/strata" train configs/fashion_stacked_ae_classifier.yaml --run-dir "$run" \
   --set logging.progress=lines
 
 # The two figures that matter, from the run's metrics: the fine-tuned stack's test reconstruction

@@ -5,7 +5,7 @@
 # (each rank takes GPU local_rank % count), else one per CPU socket. The cores are split evenly:
 # each rank gets OMP_NUM_THREADS = cores / ranks and is bound to its own cores when there are
 # enough of them. Extra arguments go to `strata train` (--set, --run-dir, --resume auto).
-#   launch/run_local.sh configs/fashion_mnist_sae.yaml --run-dir runs/sae
+#   launch/run_local.sh configs/fashion_stacked_ae_classifier.yaml --run-dir runs/sae
 #   launch/run_local.sh -n 4 configs/fashion_dcgan28.yaml --resume auto --run-dir runs/gan
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -27,6 +27,7 @@ packages=(
   libopenblas-dev libopenblas-openmp-dev  # CPU GEMM (OpenMP build: one thread pool with ours)
   libpng-dev zlib1g-dev               # PNG data and sample grids; gzip'd IDX files
   dataset-fashion-mnist               # the real data set of the main job
+  slurm-wlm bc                        # the test that brings up a real SLURM on localhost
 )
 if [[ $skip_apt == 0 ]]; then
   sudo=""

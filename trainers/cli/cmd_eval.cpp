@@ -53,7 +53,7 @@ void report(const LoadedRun& run, const std::string& metric, double value, int64
 int eval_gan(const LoadedRun& run, const std::map<std::string, std::string>& flags, int64_t batch) {
   STRATA_CHECK(flags.count("classifier"),
                "a GAN is evaluated on the features of a classifier: give --classifier with a "
-               "checkpoint of a classifier run (e.g. configs/fid_classifier_fashion_mnist.yaml)\n"
+               "checkpoint of a classifier run (e.g. configs/fashion_fid_classifier.yaml)\n"
                    << kUsage);
   const DatasetInfo& data = *run.data;
   const std::unique_ptr<LoadedRun> clf_run = load_run(flags.at("classifier"), flags.at("data"));

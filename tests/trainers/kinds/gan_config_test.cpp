@@ -146,13 +146,13 @@ namespace {
 
 TEST(GanConfig, ShippedConfigsParse) {
   const std::string root = STRATA_SOURCE_DIR;
-  const Experiment gan = load_experiment(root + "/configs/gan_fashion_mnist.yaml");
+  const Experiment gan = load_experiment(root + "/configs/fashion_dcgan28.yaml");
   EXPECT_EQ(gan.trainer->kind(), "gan");
   EXPECT_EQ(gan.trainer->input_shape(), (Shape{1, 28, 28}));
   EXPECT_EQ(gan.batch_size, 256);
   const Experiment smoke = load_experiment(root + "/configs/smoke/gan.yaml");
   EXPECT_EQ(smoke.trainer->input_shape(), (Shape{1, 8, 8}));
-  const Experiment clf = load_experiment(root + "/configs/fid_classifier_fashion_mnist.yaml");
+  const Experiment clf = load_experiment(root + "/configs/fashion_fid_classifier.yaml");
   EXPECT_EQ(clf.trainer->kind(), "classifier");
   EXPECT_EQ(clf.data.scale, PixelScale::kSymmetric);
 }
