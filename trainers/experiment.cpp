@@ -2,10 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/error.h"
@@ -13,22 +9,6 @@
 namespace strata {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    STRATA_THROW(path << ": cannot read the experiment file: no such file (working directory "
-                      << fs::current_path(ec).string() << "); check the path");
-  if (fs::is_directory(path, ec))
-    STRATA_THROW(path << ": cannot read the experiment file: it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  if (!in || in.bad())
-    STRATA_THROW(path << ": cannot read the experiment file: " << std::strerror(errno));
-  return text.str();
-}
 
 bool is_index(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
@@ -168,7 +148,7 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& fil
 }
 
 Experiment load_experiment(const std::string& path, const std::vector<Override>& overrides) {
-  return parse_experiment(read_text(path), path, overrides);
+  return parse_experiment(YamlMap::read_file(path), path, overrides);
 }
 
 }  // namespace strata

@@ -266,6 +266,10 @@ YamlMap YamlMap::parse(const std::string& text, const std::string& file_name) {
 }
 
 YamlMap YamlMap::load(const std::string& path) {
+  return parse(read_file(path), path);
+}
+
+std::string YamlMap::read_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(path, ec))
@@ -278,7 +282,7 @@ YamlMap YamlMap::load(const std::string& path) {
   if (in) text << in.rdbuf();
   if (!in || in.bad())
     STRATA_THROW(path << ": cannot read the config file: " << std::strerror(errno));
-  return parse(text.str(), path);
+  return text.str();
 }
 
 namespace {

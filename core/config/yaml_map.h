@@ -107,6 +107,8 @@ class YamlMap {
   static YamlMap load(const std::string& path);
   // The same for text in memory; `file_name` is used in messages.
   static YamlMap parse(const std::string& text, const std::string& file_name);
+  // The text of a config file; a missing file, a folder or a read error throws naming the path.
+  static std::string read_file(const std::string& path);
   // The checked tree of parse() before it is wrapped (to change it first: --set overrides).
   static YAML::Node parse_document(const std::string& text, const std::string& file_name);
 
