@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "core/config/schema_recorder.h"
 #include "core/error.h"
 
 namespace strata {
@@ -110,6 +111,7 @@ Experiment parse_root(YAML::Node root, const std::string& file_name) {
   const YamlMap trainer = config.get_map("trainer");
   const std::string kind =
       trainer.get_choice("kind", {"autoencoder", "stacked_autoencoder", "gan", "classifier"});
+  SchemaRecorder::set_context(kind);  // the keys read from here on depend on the kind
   e.batch_size = trainer.get_int("batch_size", IntRange::positive());
   if (kind == "gan")
     e.trainer = parse_gan_trainer(config, trainer);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/config/schema_recorder.h"
 #include "core/error.h"
 #include "core/layers/activations.h"
 #include "core/layers/batchnorm.h"
@@ -244,6 +245,7 @@ LayerSpec parse_layer(const YamlValue& entry, int index, const Shape& in_sample)
   }
   LayerSpec spec;
   spec.type = type_value.node().Scalar();
+  m.set_variant(spec.type);
   spec.where = entry.where();
   if (auto v = m.find("name")) {
     spec.name = v->as_string();
@@ -273,6 +275,7 @@ Shape ModelSpec::output_shape() const {
 }
 
 ModelSpec parse_model(const YamlMap& section) {
+  const SchemaScope schema(section, "@model");
   ModelSpec spec;
   const YamlValue in = section.get("input_shape", "[features] or [C, H, W]");
   const std::vector<int64_t> dims = in.as_int_list(IntRange::positive(), 1, 3);

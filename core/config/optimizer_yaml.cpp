@@ -1,8 +1,11 @@
 #include "core/config/optimizer_yaml.h"
 
+#include "core/config/schema_recorder.h"
+
 namespace strata {
 
 std::unique_ptr<Optimizer> make_optimizer(const YamlMap& s) {
+  const SchemaScope schema(s, "@optimizer");
   const std::string kind = s.get_choice("kind", {"adam", "adamw", "sgd"});
   const RealRange positive = RealRange::positive(), nonneg = RealRange::non_negative();
   std::unique_ptr<Optimizer> opt;

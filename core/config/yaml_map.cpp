@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/config/schema_recorder.h"
 #include "core/error.h"
 
 namespace strata {
@@ -342,83 +343,139 @@ std::vector<std::string> YamlMap::keys() const {
   return out;
 }
 
-std::optional<YamlValue> YamlMap::find(const std::string& key) const {
+std::optional<YamlValue> YamlMap::take(const std::string& key) const {
   Entry* e = lookup(key);
   if (!e) return std::nullopt;
   e->used = true;
   return value_of(*e);
 }
 
-YamlValue YamlMap::get(const std::string& key, const std::string& expected) const {
-  std::optional<YamlValue> v = find(key);
+YamlValue YamlMap::require(const std::string& key, const std::string& expected) const {
+  std::optional<YamlValue> v = take(key);
   if (!v) fail(missing(key, expected));
   return *v;
 }
 
+void YamlMap::note(const std::string& key, const std::string& type,
+                   const std::string& default_text) const {
+  if (SchemaRecorder* r = SchemaRecorder::active())
+    r->record(path(), state_->variant, state_->own_variant, key, type, default_text);
+}
+
+void YamlMap::set_variant(const std::string& variant) const {
+  state_->variant = variant;
+  state_->own_variant = true;
+}
+
+YamlMap YamlMap::child(const YamlValue& value) const {
+  YamlMap m = value.as_map();
+  if (!m.state_->own_variant) m.state_->variant = state_->variant;
+  return m;
+}
+
+namespace {
+constexpr const char* kRequired = "(required)";
+constexpr const char* kOptional = "(optional)";
+// A `kind` or `type` choice names the variant of its map.
+bool names_variant(const std::string& key) {
+  return key == "kind" || key == "type";
+}
+}  // namespace
+
+std::optional<YamlValue> YamlMap::find(const std::string& key) const {
+  note(key, "", kOptional);
+  return take(key);
+}
+
+YamlValue YamlMap::get(const std::string& key, const std::string& expected) const {
+  note(key, expected, kRequired);
+  return require(key, expected);
+}
+
 int64_t YamlMap::get_int(const std::string& key, IntRange range) const {
-  return get(key, range.describe()).as_int(range);
+  note(key, range.describe(), kRequired);
+  return require(key, range.describe()).as_int(range);
 }
 int64_t YamlMap::get_int_or(const std::string& key, int64_t fallback, IntRange range) const {
-  auto v = find(key);
+  note(key, range.describe(), std::to_string(fallback));
+  auto v = take(key);
   if (!v) record_default(key, std::to_string(fallback));
   return v ? v->as_int(range) : fallback;
 }
 double YamlMap::get_double(const std::string& key, RealRange range) const {
-  return get(key, range.describe()).as_double(range);
+  note(key, range.describe(), kRequired);
+  return require(key, range.describe()).as_double(range);
 }
 double YamlMap::get_double_or(const std::string& key, double fallback, RealRange range) const {
-  auto v = find(key);
+  note(key, range.describe(), shortest(fallback));
+  auto v = take(key);
   if (!v) record_default(key, shortest(fallback));
   return v ? v->as_double(range) : fallback;
 }
 float YamlMap::get_float(const std::string& key, RealRange range) const {
-  return get(key, range.describe()).as_float(range);
+  note(key, range.describe(), kRequired);
+  return require(key, range.describe()).as_float(range);
 }
 float YamlMap::get_float_or(const std::string& key, float fallback, RealRange range) const {
-  auto v = find(key);
+  note(key, range.describe(), shortest(fallback));
+  auto v = take(key);
   if (!v) record_default(key, shortest(fallback));
   return v ? v->as_float(range) : fallback;
 }
 bool YamlMap::get_bool(const std::string& key) const {
-  return get(key, "true or false").as_bool();
+  note(key, "true or false", kRequired);
+  return require(key, "true or false").as_bool();
 }
 bool YamlMap::get_bool_or(const std::string& key, bool fallback) const {
-  auto v = find(key);
+  note(key, "true or false", fallback ? "true" : "false");
+  auto v = take(key);
   if (!v) record_default(key, fallback ? "true" : "false");
   return v ? v->as_bool() : fallback;
 }
 std::string YamlMap::get_string(const std::string& key) const {
-  return get(key, "a string").as_string();
+  note(key, "a string", kRequired);
+  return require(key, "a string").as_string();
 }
 std::string YamlMap::get_string_or(const std::string& key, const std::string& fallback) const {
-  auto v = find(key);
+  note(key, "a string", fallback.empty() ? "\"\"" : fallback);
+  auto v = take(key);
   if (!v) record_default(key, fallback);
   return v ? v->as_string() : fallback;
 }
 std::string YamlMap::get_choice(const std::string& key,
                                 const std::vector<std::string>& choices) const {
-  return get(key, "one of " + join(choices)).as_choice(choices);
+  note(key, "one of " + join(choices), kRequired);
+  const std::string c = require(key, "one of " + join(choices)).as_choice(choices);
+  if (names_variant(key)) set_variant(c);
+  return c;
 }
 std::string YamlMap::get_choice_or(const std::string& key, const std::vector<std::string>& choices,
                                    const std::string& fallback) const {
-  auto v = find(key);
+  note(key, "one of " + join(choices), fallback);
+  auto v = take(key);
   if (!v) record_default(key, fallback);
-  return v ? v->as_choice(choices) : fallback;
+  const std::string c = v ? v->as_choice(choices) : fallback;
+  if (names_variant(key)) set_variant(c);
+  return c;
 }
 std::vector<int64_t> YamlMap::get_int_list(const std::string& key, IntRange range, size_t min_size,
                                            size_t max_size) const {
-  return get(key, "a list of integers").as_int_list(range, min_size, max_size);
+  note(key, "a list of integers", kRequired);
+  return require(key, "a list of integers").as_int_list(range, min_size, max_size);
 }
 YamlMap YamlMap::get_map(const std::string& key) const {
-  return get(key, "a map").as_map();
+  note(key, "a map", kRequired);
+  return child(require(key, "a map"));
 }
 std::optional<YamlMap> YamlMap::find_map(const std::string& key) const {
-  auto v = find(key);
+  note(key, "a map", kOptional);
+  auto v = take(key);
   if (!v) return std::nullopt;
-  return v->as_map();
+  return child(*v);
 }
 std::vector<YamlValue> YamlMap::get_list(const std::string& key) const {
-  return get(key, "a list").as_list();
+  note(key, "a list", kRequired);
+  return require(key, "a list").as_list();
 }
 
 void YamlMap::finish() const {

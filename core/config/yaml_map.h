@@ -156,6 +156,12 @@ class YamlMap {
   // mean 'units'?" when a known key is close, else the list of known keys.
   void finish() const;
 
+  // The variant of this map for the schema recorder (core/config/schema_recorder.h): the value of
+  // its `kind` or `type` key once get_choice read it, or set_variant's; else its parent's (for a
+  // map from get_map or find_map). Copies share it.
+  const std::string& variant() const { return state_->variant; }
+  void set_variant(const std::string& variant) const;
+
  private:
   struct Entry {
     std::string key;
@@ -166,8 +172,17 @@ class YamlMap {
   struct State {
     std::vector<Entry> entries;
     std::vector<std::string> known;  // every key asked for, in order
+    std::string variant;             // see variant()
+    bool own_variant = false;        // set here, not inherited
   };
   Entry* lookup(const std::string& key) const;  // records the key as known
+  // The value of `key`, marked read (find and get without telling the schema recorder).
+  std::optional<YamlValue> take(const std::string& key) const;
+  YamlValue require(const std::string& key, const std::string& expected) const;
+  // Tells the schema recorder, if one records, that `key` is read with this type and default.
+  void note(const std::string& key, const std::string& type, const std::string& default_text) const;
+  // A sub-map, which inherits this map's variant.
+  YamlMap child(const YamlValue& value) const;
   // Writes a default that a get_*_or used into the YAML tree (see resolved configs).
   void record_default(const std::string& key, const std::string& text) const;
   YamlValue value_of(const Entry& e) const;

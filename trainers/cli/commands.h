@@ -9,12 +9,13 @@ namespace strata::cli {
 
 using Args = std::vector<std::string>;
 
-int run_train(const Args& args);   // trainers/cli/cmd_train.cpp
-int run_bench(const Args& args);   // trainers/cli/cmd_bench.cpp
-int run_info(const Args& args);    // trainers/cli/cmd_info.cpp
-int run_data(const Args& args);    // trainers/cli/cmd_data.cpp
-int run_encode(const Args& args);  // trainers/cli/cmd_encode.cpp
-int run_sample(const Args& args);  // trainers/cli/cmd_sample.cpp
-int run_eval(const Args& args);    // trainers/cli/cmd_eval.cpp
+int run_train(const Args& args);       // trainers/cli/cmd_train.cpp
+int run_bench(const Args& args);       // trainers/cli/cmd_bench.cpp
+int run_info(const Args& args);        // trainers/cli/cmd_info.cpp
+int run_config_doc(const Args& args);  // trainers/cli/cmd_config_doc.cpp
+int run_data(const Args& args);        // trainers/cli/cmd_data.cpp
+int run_encode(const Args& args);      // trainers/cli/cmd_encode.cpp
+int run_sample(const Args& args);      // trainers/cli/cmd_sample.cpp
+int run_eval(const Args& args);        // trainers/cli/cmd_eval.cpp
 
 }  // namespace strata::cli

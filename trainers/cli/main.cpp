@@ -29,6 +29,8 @@ constexpr Command kCommands[] = {
     {"sample", "draw images from a trained GAN generator", strata::cli::run_sample},
     {"eval", "evaluate a checkpoint: MSE, accuracy, Frechet distance", strata::cli::run_eval},
     {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},
+    {"config-doc", "write the configuration reference (docs/configuration.md)",
+     strata::cli::run_config_doc},
 };
 
 void usage(FILE* out) {

@@ -2,11 +2,13 @@
 #include "trainers/kinds/autoencoder_options.h"
 
 #include "core/config/optimizer_yaml.h"
+#include "core/config/schema_recorder.h"
 #include "core/error.h"
 
 namespace strata {
 
 CorruptionOptions parse_corruption(const YamlMap& s) {
+  const SchemaScope schema(s, "@corruption");
   CorruptionOptions o;
   const std::string kind = s.get_choice("kind", {"mask", "gaussian", "none"});
   if (kind == "none") {
@@ -23,6 +25,7 @@ CorruptionOptions parse_corruption(const YamlMap& s) {
 }
 
 SparsityOptions parse_sparsity_penalty(const YamlMap& s) {
+  const SchemaScope schema(s, "@sparsity");
   SparsityOptions o;
   const std::string kind = s.get_choice("kind", {"kl", "l1"});
   o.kind = kind == "kl" ? SparsityOptions::Kind::kKL : SparsityOptions::Kind::kL1;

@@ -78,7 +78,7 @@ GanConfig parse_gan_config(const YamlMap& config, const YamlMap& trainer) {
     config.get("optimizers")
         .fail("give either optimizer (for both networks) or optimizers {generator, discriminator}");
   if (two) {
-    const YamlMap opts = config.get_map("optimizers");
+    const YamlMap opts = *config.find_map("optimizers");
     c.make_opt_g = optimizer_factory(opts.get_map("generator"));
     c.make_opt_d = optimizer_factory(opts.get_map("discriminator"));
     opts.finish();

@@ -2,6 +2,7 @@
 // stacked_spec.h).
 #include "trainers/kinds/stacked_spec.h"
 
+#include "core/config/schema_recorder.h"
 #include "core/error.h"
 #include "trainers/kinds/mirror.h"
 
@@ -117,6 +118,7 @@ StackedConfig parse_stacked_config(const YamlMap& config, const YamlMap& trainer
       if (static_cast<int>(list.size()) != K)
         v->fail("expected one entry per encoder block (" + std::to_string(K) + "), found " +
                 std::to_string(list.size()));
+      const SchemaDefaultNote inherited("as in trainer.pretrain");
       for (int k = 0; k < K; ++k) {
         const YamlMap m = list[k].as_map();
         c.stages[k] = parse_stage(m, pre_base, true);
