@@ -4,15 +4,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "core/error.h"
 #include "distributed/local_communicator.h"
 #include "trainers/run/checkpoint.h"
+#include "trainers/run/loss_curve.h"
 #include "trainers/run/metrics_log.h"
 #include "trainers/run/progress.h"
+#include "trainers/run/text_file.h"
 #include "trainers/signals.h"
 #include "trainers/state_sync.h"
 
@@ -22,20 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    STRATA_CHECK(out.good(), "cannot write " << tmp << "; check the run folder's permissions "
-                                             << "and free space");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  STRATA_CHECK(!ec, "cannot rename " << tmp << " to " << path << ": " << ec.message());
-}
 
 // The values of a window of steps, each weighted by this rank's samples, so that the sum over
 // ranks divided by the samples over ranks is the mean over the global batches (exact also when
@@ -321,6 +308,7 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
                                   pos.global_step % e.logging.samples_every_steps == 0;
         if (e.logging.samples_every_steps == 0 || (last_epoch && !just_written))
           phase.write_samples(samples_dir, step_tag(phase.name(), pos.global_step));
+        update_loss_curve(o.run_dir);  // loss.png, up to date after every epoch
       }
       if (last_epoch || (epoch + 1) % e.checkpoint.every_epochs == 0)
         save(RunPosition{last_epoch ? p + 1 : p, last_epoch ? 0 : epoch + 1, 0, pos.global_step});
@@ -328,6 +316,7 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
     if (root && !o.quiet) progress.end_phase();
     pos = RunPosition{p + 1, 0, 0, pos.global_step};
   }
+  if (root) update_loss_curve(o.run_dir);  // the finished run's loss.png
   const double secs = std::chrono::duration<double>(Clock::now() - run_start).count();
   result.steps = pos.global_step;
   result.samples_per_s = secs > 0 ? samples_run * comm->size() / secs : 0;

@@ -52,4 +52,20 @@ msg=$("$strata" encode --checkpoint "$work/nowhere" --data "$work/data" --out "$
   && fail "encode of a missing run"
 [[ $msg == *"nowhere"* ]] || fail "message: $msg"
 [[ ! -e $work/x.h5 ]] || fail "output written despite the error"
+
+# plot: strata train leaves loss.png in the run folder; strata plot draws any metric (a PNG of
+# the size asked for: IHDR's width and height at bytes 16..23), and fails clearly without input.
+for run in stacked_ae gan; do
+  [[ -s $work/$run/loss.png ]] || fail "no loss.png in the $run run folder"
+done
+"$strata" plot "$work/stacked_ae" --out "$work/plot.png" || fail "plot"
+[[ $(head -c 8 "$work/plot.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "plot: not a PNG"
+"$strata" plot "$work/gan/metrics.jsonl" --metric d_loss,g_loss --log-y --width 640 --height 400 \
+  || fail "plot d_loss,g_loss"
+[[ $(od -An -tx1 -j16 -N8 "$work/gan/d_loss_g_loss.png" | tr -d ' \n') == 0000028000000190 ]] \
+  || fail "plot: no 640 x 400 d_loss_g_loss.png beside the metrics"
+msg=$("$strata" plot "$work/nowhere" 2>&1) && fail "plot of a missing run"
+[[ $msg == *"nowhere: no such file or folder"* ]] || fail "message: $msg"
+msg=$("$strata" plot "$work/gan" --metric accuracy 2>&1) && fail "plot of a missing metric"
+[[ $msg == *"accuracy"*"d_loss, g_loss"* ]] || fail "message: $msg"
 exit $status

@@ -66,7 +66,7 @@ TEST_P(SmokeConfig, RunsAndResumesBitForBit) {
   ASSERT_FALSE(a.stopped);
   ASSERT_GE(a.steps, 3) << "the smoke config should run a few steps";
   // The run folder.
-  for (const char* f : {"config.yaml", "metrics.jsonl", "checkpoints/latest"})
+  for (const char* f : {"config.yaml", "metrics.jsonl", "checkpoints/latest", "loss.png"})
     EXPECT_TRUE(fs::exists(fs::path(whole.run_dir) / f)) << f;
   // Pictures for every kind that makes images; test metrics for every kind that has them.
   if (e.trainer->kind() != "classifier") {

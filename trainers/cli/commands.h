@@ -17,5 +17,6 @@ int run_data(const Args& args);        // trainers/cli/cmd_data.cpp
 int run_encode(const Args& args);      // trainers/cli/cmd_encode.cpp
 int run_sample(const Args& args);      // trainers/cli/cmd_sample.cpp
 int run_eval(const Args& args);        // trainers/cli/cmd_eval.cpp
+int run_plot(const Args& args);        // trainers/cli/cmd_plot.cpp
 
 }  // namespace strata::cli

@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"encode", "write the codes of a trained encoder for a data set", strata::cli::run_encode},
     {"sample", "draw images from a trained GAN generator", strata::cli::run_sample},
     {"eval", "evaluate a checkpoint: MSE, accuracy, Frechet distance", strata::cli::run_eval},
+    {"plot", "draw a run's loss or other metrics against the step (PNG)", strata::cli::run_plot},
     {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},
     {"config-doc", "write the configuration reference (docs/configuration.md)",
      strata::cli::run_config_doc},

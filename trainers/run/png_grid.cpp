@@ -1,18 +1,14 @@
 // PNG grids for the run folder: images laid out in rows on a mid-grey background, mapped from
-// [low, high] to 0..255 (clamped), written with libpng's simplified API to path.tmp and renamed.
+// [low, high] to 0..255 (clamped), written by write_png (png_write.h: path.tmp, then renamed).
 #include "trainers/run/png_grid.h"
 
-#include <png.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <vector>
 
 #include "core/error.h"
+#include "trainers/run/png_write.h"
 
 namespace strata {
 
@@ -54,31 +50,6 @@ uint8_t to_byte(float v, float low, float scale) {
   if (!(x >= 0.0f)) x = 0.0f;  // NaN too
   if (x > 255.0f) x = 255.0f;
   return static_cast<uint8_t>(x + 0.5f);
-}
-
-void write_png(const std::string& path, const std::vector<uint8_t>& pixels, int64_t width,
-               int64_t height, int64_t channels) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(width);
-  image.height = static_cast<png_uint_32>(height);
-  image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-  const std::string tmp = path + ".tmp";
-  if (!png_image_write_to_file(&image, tmp.c_str(), 0, pixels.data(),
-                               static_cast<png_int_32>(width * channels), nullptr)) {
-    const std::string why = image.message;
-    png_image_free(&image);
-    std::remove(tmp.c_str());
-    STRATA_THROW(path << ": cannot write the picture (libpng says: '" << why
-                      << "'); check that the folder exists and is writable");
-  }
-  png_image_free(&image);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    STRATA_THROW(path << ": cannot rename " << tmp << " to it (" << why
-                      << "); check that the folder is writable");
-  }
 }
 
 // Draws image i of each source in turn: sources = {a} for a grid, {a, b} for pairs.

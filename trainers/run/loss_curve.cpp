@@ -1,0 +1,98 @@
+#include "trainers/run/loss_curve.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace strata {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+// The run folder's name for the title: the folder of the metrics file.
+std::string run_name(const std::string& source) {
+  const fs::path p(source);
+  const fs::path dir = p.filename() == "metrics.jsonl" ? p.parent_path() : p;
+  std::string name = fs::absolute(dir).lexically_normal().filename().string();
+  if (name.empty()) name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
+  return name;
+}
+
+}  // namespace
+
+std::vector<std::string> loss_metrics(const std::vector<MetricsRecord>& records) {
+  const std::vector<std::string> names = metric_names(records);
+  if (std::find(names.begin(), names.end(), "loss") != names.end()) return {"loss"};
+  std::vector<std::string> out;
+  for (const std::string& n : names)
+    if (ends_with(n, "loss")) out.push_back(n);
+  return out;
+}
+
+LinePlot metrics_plot(const std::vector<MetricsRecord>& records,
+                      const std::vector<std::string>& metrics, const std::string& source) {
+  STRATA_CHECK(!metrics.empty(), source << ": no metric to draw; name one with --metric");
+  std::vector<std::string> phases;
+  for (const MetricsRecord& r : records)
+    if (std::find(phases.begin(), phases.end(), r.phase) == phases.end()) phases.push_back(r.phase);
+  LinePlot plot;
+  for (const std::string& phase : phases)
+    for (const std::string& m : metrics) {
+      PlotSeries s;
+      for (const MetricsRecord& r : records)
+        if (r.phase == phase && r.has(m))
+          s.points.emplace_back(static_cast<double>(r.step), r.value(m));
+      if (s.points.empty()) continue;
+      const std::string phase_name = phase.empty() ? "(no phase)" : phase;
+      s.name = metrics.size() == 1 ? phase_name : phases.size() == 1 ? m : phase_name + ": " + m;
+      plot.series.push_back(std::move(s));
+    }
+  if (plot.series.empty()) {
+    const std::vector<std::string> have = metric_names(records);
+    STRATA_THROW(source << ": no record has " << (metrics.size() == 1 ? "the metric " : "any of ")
+                        << join(metrics, ", ") << "; "
+                        << (have.empty() ? std::string("the file has no metrics")
+                                         : "the file has: " + join(have, ", "))
+                        << " (choose with --metric)");
+  }
+  plot.title = join(metrics, ", ") + " - " + run_name(source);
+  plot.x_label = "step";
+  plot.y_label = join(metrics, ", ");
+  return plot;
+}
+
+bool write_loss_curve(const std::string& run_dir) {
+  const std::string source = (fs::path(run_dir) / "metrics.jsonl").string();
+  const std::vector<MetricsRecord> records = read_metrics(source);
+  const std::vector<std::string> metrics = loss_metrics(records);
+  if (metrics.empty()) return false;
+  write_line_plot((fs::path(run_dir) / "loss.png").string(),
+                  metrics_plot(records, metrics, source));
+  return true;
+}
+
+void update_loss_curve(const std::string& run_dir) {
+  try {
+    write_loss_curve(run_dir);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "strata: warning: loss.png not updated: %s\n", e.message().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata: warning: loss.png not updated: %s\n", e.what());
+  }
+}
+
+}  // namespace strata
