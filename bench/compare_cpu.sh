@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Strata against PyTorch on this machine's CPU: for each model, runs `strata bench` and
-# bench/pytorch_cpu.py alternately REPEATS times each with the same thread count, then prints the
+# bench/pytorch_ref.py alternately REPEATS times each with the same thread count, then prints the
 # medians: model, samples/s of both, their ratio (Strata / PyTorch), and peak RSS of both.
 #
 #   bench/compare_cpu.sh [BUILD_DIR]          (default: build; configured and built if needed)
@@ -82,7 +82,7 @@ for m in $models; do
     # Resident data on both sides (PyTorch's twin has no shard reader): compute against compute.
     "$strata" bench "${common[@]}" --data resident | sed 's/^{/{"framework": "strata", /' >>"$log"
     echo "  $m run $r/$repeats: pytorch" >&2
-    "$python" "$here/pytorch_cpu.py" "${common[@]}" | sed 's/^{/{"framework": "pytorch", /' >>"$log"
+    "$python" "$here/pytorch_ref.py" "${common[@]}" | sed 's/^{/{"framework": "pytorch", /' >>"$log"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -1,13 +1,20 @@
 #!/usr/bin/python3
-"""The benchmark of `strata bench` in PyTorch, for comparison on the same CPU cores.
+"""The benchmark of `strata bench` in PyTorch eager, the reference on the same CPU cores or GPU.
 
 Same four models as bench/models.cpp (shared/bench/MODELS.md), same batch, optimizer, loss,
 training step, warm-up, timed windows and median, and the same JSON line:
   {"model", "device", "batch", "samples_per_s", "peak_rss_mb", "threads", "steps", "windows",
-   "step_ms_median"}
+   "step_ms_median"}  (+ on CUDA: "precision", "peak_gpu_mb", "gpu", "torch", "cuda", "cudnn")
 
-Run with Debian's interpreter, which has python3-torch (1.13.1):
-  /usr/bin/python3 bench/pytorch_cpu.py --model dcgan28 --steps 5 --threads 2
+CPU, with Debian's interpreter, which has python3-torch (1.13.1):
+  /usr/bin/python3 bench/pytorch_ref.py --model dcgan28 --steps 5 --threads 2
+GPU (a PyTorch with CUDA; timed after torch.cuda.synchronize(), peak memory from
+torch.cuda.max_memory_allocated):
+  python3 bench/pytorch_ref.py --device cuda --model sae_finetune --precision bf16
+Precision on CUDA: fp32 (TF32 off for matmuls and cuDNN: true fp32), tf32 (both on), bf16
+(autocast to bfloat16 around forward and loss; fp32 weights, optimizer and master copies).
+The loss is read back (a sync) only at the end of each timed window, as a training loop that
+logs every few steps would, so the GPU queue is not drained after every step.
 
 Threads: torch.set_num_threads(N) sets ATen's OpenMP pool (oneDNN convolutions, elementwise
 ops); Debian's torch calls OpenBLAS's pthread build for GEMMs, whose pool only follows
@@ -18,6 +25,7 @@ dcgan28, so it is the default here (an OMP_WAIT_POLICY in the environment wins).
 pool (OpenBLAS's OpenMP build) and runs with OpenMP's default policy.
 """
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -38,7 +46,9 @@ MODELS = {
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
     p.add_argument("--model", required=True, choices=sorted(MODELS))
-    p.add_argument("--device", default="cpu", choices=["cpu"])
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--precision", default="fp32", choices=["fp32", "tf32", "bf16"],
+                   help="CUDA only: fp32 (no TF32), tf32, or bf16 autocast")
     p.add_argument("--steps", type=int, default=10, help="timed steps per window")
     p.add_argument("--warmup", type=int, default=5, help="untimed steps first")
     p.add_argument("--windows", "--repeats", type=int, default=3, help="timed windows (median)")
@@ -50,6 +60,8 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.steps < 1 or a.warmup < 0 or a.windows < 1 or a.threads < 0 or a.batch < 0:
         p.error("--steps and --windows must be >= 1; --warmup, --threads, --batch >= 0")
+    if a.device == "cpu" and a.precision != "fp32":
+        p.error("--precision applies to --device cuda only")
     return a
 
 
@@ -117,8 +129,15 @@ def dcgan_init(m):  # weights N(0, 0.02), as Strata's DCGAN layers
         nn.init.normal_(m.weight, 0.0, 0.02)
 
 
-def autoencoder_step(name, batch, lr, corruption):
-    net = sae_finetune() if name == "sae_finetune" else sae_layer1()
+def autocast():
+    """bf16 autocast on CUDA when asked, else a no-op context."""
+    if ARGS.device == "cuda" and ARGS.precision == "bf16":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def autoencoder_step(name, batch, lr, corruption, dev):
+    net = (sae_finetune() if name == "sae_finetune" else sae_layer1()).to(dev)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     mse = nn.MSELoss()
@@ -126,18 +145,21 @@ def autoencoder_step(name, batch, lr, corruption):
     def step(x):
         inp = x * (torch.rand_like(x) >= corruption) if corruption > 0 else x
         opt.zero_grad()
-        loss = mse(net(inp), x)  # reconstruct the clean input
+        with autocast():
+            loss = mse(net(inp), x)  # reconstruct the clean input
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss
 
     return step, (784,)
 
 
-def gan_step(name, batch, lr, beta1):
+def gan_step(name, batch, lr, beta1, dev):
     g, d, z_shape, image_shape = dcgan28() if name == "dcgan28" else dcgan64()
     g.apply(dcgan_init)
     d.apply(dcgan_init)
+    g.to(dev)
+    d.to(dev)
     g.train()
     d.train()
     opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(beta1, 0.999))
@@ -145,30 +167,34 @@ def gan_step(name, batch, lr, beta1):
     bce = nn.BCEWithLogitsLoss()
     d_params = list(d.parameters())
     with torch.no_grad():
-        out_shape = d(torch.zeros((2,) + image_shape)).shape[1:]
-    ones = torch.ones((batch,) + tuple(out_shape))
-    zeros = torch.zeros((batch,) + tuple(out_shape))
+        out_shape = d(torch.zeros((2,) + image_shape, device=dev)).shape[1:]
+    ones = torch.ones((batch,) + tuple(out_shape), device=dev)
+    zeros = torch.zeros((batch,) + tuple(out_shape), device=dev)
 
     def step(real):
-        z = torch.randn((batch,) + z_shape)
-        fake = g(z)
+        z = torch.randn((batch,) + z_shape, device=dev)
+        with autocast():
+            fake = g(z)
         # Discriminator: real -> 1, fake -> 0, gradients accumulated over both backwards.
         opt_d.zero_grad()
-        err_real = bce(d(real), ones)
+        with autocast():
+            err_real = bce(d(real), ones)
         err_real.backward()
-        err_fake = bce(d(fake.detach()), zeros)
+        with autocast():
+            err_fake = bce(d(fake.detach()), zeros)
         err_fake.backward()
         opt_d.step()
         # Generator: non-saturating loss through a frozen D (input gradients only).
         for p in d_params:
             p.requires_grad_(False)
         opt_g.zero_grad()
-        err_g = bce(d(fake), ones)
+        with autocast():
+            err_g = bce(d(fake), ones)
         err_g.backward()
         opt_g.step()
         for p in d_params:
             p.requires_grad_(True)
-        return err_g.item()
+        return err_g
 
     return step, image_shape
 
@@ -183,39 +209,65 @@ def blas_core():
         return "unknown"
 
 
+def sync():
+    if ARGS.device == "cuda":
+        torch.cuda.synchronize()
+
+
 def main():
     a = ARGS
     torch.set_num_threads(THREADS)
     torch.manual_seed(a.seed)
+    if a.device == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit("pytorch_ref.py: --device cuda but torch.cuda.is_available() is False")
+        tf32 = a.precision == "tf32"
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cudnn.benchmark = True  # PyTorch's usual setting for fixed shapes
+    dev = torch.device(a.device)
     kind, default_batch, lr, beta1, corruption = MODELS[a.model]
     batch = a.batch or default_batch
     if kind == "ae":
-        step, sample = autoencoder_step(a.model, batch, lr, corruption)
-        data = torch.rand((a.data_batches, batch) + sample)
+        step, sample = autoencoder_step(a.model, batch, lr, corruption, dev)
+        data = torch.rand((a.data_batches, batch) + sample, device=dev)
     else:
-        step, sample = gan_step(a.model, batch, lr, beta1)
-        data = torch.rand((a.data_batches, batch) + sample) * 2 - 1
+        step, sample = gan_step(a.model, batch, lr, beta1, dev)
+        data = torch.rand((a.data_batches, batch) + sample, device=dev) * 2 - 1
     s = 0
     for _ in range(a.warmup):
         step(data[s % a.data_batches])
         s += 1
+    sync()
+    if a.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     window_s = []
     for _ in range(a.windows):
         t0 = time.perf_counter()
         for _ in range(a.steps):
             loss = step(data[s % a.data_batches])
             s += 1
+        value = loss.item()  # waits for the window's work
+        sync()
         window_s.append(time.perf_counter() - t0)
-        if loss != loss or abs(loss) == float("inf"):
+        if value != value or abs(value) == float("inf"):
             sys.exit(f"{a.model}: loss is not finite at step {s}")
     rate = statistics.median(a.steps * batch / t for t in window_s)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({
+    result = {
         "model": a.model, "device": a.device, "batch": batch, "samples_per_s": round(rate, 1),
         "peak_rss_mb": round(peak_mb, 1), "threads": THREADS, "steps": a.steps,
         "windows": a.windows,
-        "step_ms_median": round(statistics.median(window_s) / a.steps * 1000.0, 2),
-        "blas_core": blas_core()}), flush=True)
+        "step_ms_median": round(statistics.median(window_s) / a.steps * 1000.0, 2)}
+    if a.device == "cuda":
+        result.update({
+            "precision": a.precision,
+            "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
+            "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
+            "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version()})
+    else:
+        result["blas_core"] = blas_core()
+    print(json.dumps(result), flush=True)
     if a.profile:
         with torch.autograd.profiler.profile() as prof:
             for _ in range(3):
