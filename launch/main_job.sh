@@ -42,5 +42,5 @@ mse=$(grep '"phase": "finetune"' "$run/metrics.jsonl" | grep -o '"test_mse": [0-
 acc=$(grep '"phase": "supervised"' "$run/metrics.jsonl" | grep -o '"test_accuracy": [0-9.e-]*' | tail -1)
 echo
 echo "result: ${mse:-no test_mse} (fine-tuned stack), ${acc:-no test_accuracy} (supervised)"
-echo "pictures: $run/samples/ (test images beside their reconstructions)"
+echo "pictures: $run/samples/ (test images beside their reconstructions), $run/loss.png (loss curves)"
 echo "metrics:  $run/metrics.jsonl; config: $run/config.yaml; checkpoints: $run/checkpoints/"

@@ -80,8 +80,10 @@ int run_train(const Args& args) {
     std::printf("done: %lld steps, %.0f samples/s.", static_cast<long long>(r.steps),
                 r.samples_per_s);
     for (const auto& kv : r.last_evaluation) std::printf(" %s %.5g", kv.first.c_str(), kv.second);
-    std::printf("\nrun folder %s: metrics.jsonl, samples/ (pictures), checkpoints/ (latest: %s)\n",
-                run_dir.c_str(), r.last_checkpoint.c_str());
+    std::printf(
+        "\nrun folder %s: metrics.jsonl, loss.png, samples/ (pictures), checkpoints/ (latest: "
+        "%s)\n",
+        run_dir.c_str(), r.last_checkpoint.c_str());
   }
   return 0;
 }
