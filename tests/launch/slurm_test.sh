@@ -219,6 +219,27 @@ EOF
 run_batch srun_pmix "srun -n 2 --mpi=pmix"
 run_batch mpirun_in_sbatch "mpirun --allow-run-as-root --oversubscribe -n 2"
 
+# The project's multi-node script (launch/slurm/multi_node.sbatch -> run_job.sh, srun --mpi=pmix)
+# end to end, on the one node here: its #SBATCH lines overridden for 2 tasks without GPUs.
+multi_node_test() {
+    local name=multi_node out=$WORK/jobs/multi_node.out id st dur t0
+    t0=$(date +%s.%N)
+    id=$(cd "$SRC" && submit -J "$name" --nodes=1 --ntasks-per-node=2 --cpus-per-task=1 \
+        --gpus-per-node=0 -t 5 -o "$out" \
+        --export="ALL,CONFIG=$CONFIG,BUILD=$(dirname "$(dirname "$STRATA")"),RUN_DIR=$WORK/jobs/$name.run" \
+        launch/slurm/multi_node.sbatch --set "data.train=$DATA" --set "data.test=$DATA")
+    [ -n "$id" ] || { fail "$name: sbatch: $(tail -n 3 "$WORK/log/sbatch.err")"; return; }
+    st=$(wait_job "$id" 120)
+    dur=$(echo "$(date +%s.%N) - $t0" | bc)
+    if [ "$st" = COMPLETED ] && grep -q '2 rank(s) (mpi)' "$out" && [ -s "$WORK/jobs/$name.run/loss.png" ]; then
+        pass "$name: launch/slurm/multi_node.sbatch job $id COMPLETED in ${dur}s on 2 ranks (mpi)"
+    else
+        fail "$name: job $id state '$st' after ${dur}s"
+        [ -f "$out" ] && tail -n 20 "$out"
+    fi
+}
+multi_node_test
+
 # ---------------------------------------------------------------- 3. signal + requeue
 # requeue_test NAME EPOCHS: a batch job that checkpoints on USR1 (exit 75) and requeues itself.
 # EPOCHS=100000: the second run is cancelled once it printed "resuming from".
