@@ -57,6 +57,18 @@ LinePlot metrics_plot(const std::vector<MetricsRecord>& records,
         if (r.phase == phase && r.has(m))
           s.points.emplace_back(static_cast<double>(r.step), r.value(m));
       if (s.points.empty()) continue;
+      // A resumed run logs again the steps after its checkpoint: keep the last record of each
+      // step (stable sort by step, then the last of equal steps), so the line never runs back.
+      std::stable_sort(s.points.begin(), s.points.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::vector<std::pair<double, double>> last;
+      for (const auto& p : s.points) {
+        if (!last.empty() && last.back().first == p.first)
+          last.back() = p;
+        else
+          last.push_back(p);
+      }
+      s.points.assign(last.begin(), last.end());
       const std::string phase_name = phase.empty() ? "(no phase)" : phase;
       s.name = metrics.size() == 1 ? phase_name : phases.size() == 1 ? m : phase_name + ": " + m;
       plot.series.push_back(std::move(s));

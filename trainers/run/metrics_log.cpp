@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "core/error.h"
 
@@ -64,9 +67,36 @@ void append_number(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
+// A run killed in the middle of a write can leave a last line without its newline. A resumed run
+// appends after it, so that partial record (never complete, and logged again by the resumed run)
+// is cut off first: the file stays whole JSON lines.
+void drop_partial_last_line(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || size == 0) return;
+  std::ifstream in(path, std::ios::binary);
+  std::uintmax_t keep = size;
+  char c = 0;
+  for (std::uintmax_t pos = size; pos > 0; --pos) {  // back to the last newline
+    in.seekg(static_cast<std::streamoff>(pos - 1));
+    if (!in.get(c)) return;
+    if (c == '\n') break;
+    keep = pos - 1;
+  }
+  if (keep == size) return;
+  in.close();
+  fs::resize_file(path, keep, ec);
+  STRATA_CHECK(!ec, path << ": cannot cut the half-written last line of the metrics log ("
+                         << ec.message() << ")");
+  std::fprintf(stderr, "strata: %s: dropped a half-written last line (%ju bytes)\n", path.c_str(),
+               size - keep);
+}
+
 }  // namespace
 
 MetricsLog::MetricsLog(const std::string& path) : path_(path) {
+  drop_partial_last_line(path);
   f_ = std::fopen(path.c_str(), "a");
   STRATA_CHECK(f_ != nullptr, path << ": cannot open the metrics log for appending ("
                                    << std::strerror(errno)

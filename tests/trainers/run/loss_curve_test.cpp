@@ -59,6 +59,21 @@ TEST(LossCurve, OneSeriesPerPhase) {
   EXPECT_EQ(gan.series[1].name, "g_loss");
 }
 
+TEST(LossCurve, AResumedRunsRepeatedStepsKeepTheirLastRecord) {
+  // Killed after step 30, resumed from the checkpoint of step 20: steps 30 and 40 logged after.
+  const char* const resumed =
+      "{\"step\": 10, \"epoch\": 1, \"phase\": \"p\", \"loss\": 0.5}\n"
+      "{\"step\": 20, \"epoch\": 1, \"phase\": \"p\", \"loss\": 0.4}\n"
+      "{\"step\": 30, \"epoch\": 1, \"phase\": \"p\", \"loss\": 0.35}\n"
+      "{\"step\": 30, \"epoch\": 1, \"phase\": \"p\", \"loss\": 0.3}\n"
+      "{\"step\": 40, \"epoch\": 1, \"phase\": \"p\", \"loss\": 0.2}\n";
+  const LinePlot p = metrics_plot(parse_metrics(resumed, "m"), {"loss"}, "m");
+  ASSERT_EQ(p.series.size(), 1u);
+  const std::vector<std::pair<double, double>> want = {
+      {10.0, 0.5}, {20.0, 0.4}, {30.0, 0.3}, {40.0, 0.2}};
+  EXPECT_EQ(p.series[0].points, want);
+}
+
 TEST(LossCurve, MissingMetricListsWhatTheFileHas) {
   expect_contains(error_of([&] { metrics_plot(parse_metrics(kGan, "m"), {"loss"}, "g.jsonl"); }),
                   {"g.jsonl", "no record has the metric loss", "d_loss, g_loss, d_real"});

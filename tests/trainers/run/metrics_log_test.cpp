@@ -55,6 +55,25 @@ TEST(MetricsLog, AReopenedLogAppends) {
             "{\"step\": 2, \"epoch\": 1, \"phase\": \"a\", \"loss\": 1}\n");
 }
 
+TEST(MetricsLog, AReopenedLogDropsAHalfWrittenLastLine) {
+  TempFolder dir;
+  const std::string path = dir.path("metrics.jsonl");
+  MetricsLog(path).write(1, 1, "a", {});
+  {
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    out << "{\"step\": 2, \"epo";  // killed in the middle of a write
+  }
+  MetricsLog(path).write(2, 1, "a", {});
+  EXPECT_EQ(read_text(path),
+            "{\"step\": 1, \"epoch\": 1, \"phase\": \"a\"}\n"
+            "{\"step\": 2, \"epoch\": 1, \"phase\": \"a\"}\n");
+  // A file that is one partial line becomes empty.
+  const std::string only = dir.path("only.jsonl");
+  { std::ofstream(only, std::ios::binary) << "{\"st"; }
+  MetricsLog(only).write(3, 1, "b", {});
+  EXPECT_EQ(read_text(only), "{\"step\": 3, \"epoch\": 1, \"phase\": \"b\"}\n");
+}
+
 TEST(MetricsLog, UnwritablePathIsAnError) {
   TempFolder dir;
   const std::string path = dir.path("missing/metrics.jsonl");
