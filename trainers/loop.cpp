@@ -220,6 +220,12 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
     DataReader reader(train, ro);
     const int64_t spe = reader.steps_per_epoch();
     const int64_t total = spe * phase.epochs();
+    if (inside && pos.epoch >= phase.epochs() && root && !o.quiet)
+      std::printf(
+          "%s: the checkpoint is at epoch %lld, past this experiment's %lld epoch(s) of the phase "
+          "(was an epochs key lowered?); nothing left to train in it\n",
+          phase.name().c_str(), static_cast<long long>(pos.epoch + 1),
+          static_cast<long long>(phase.epochs()));
     std::vector<Optimizer*> opts = phase.optimizers();
     std::vector<float> base_lr;
     for (Optimizer* opt : opts) base_lr.push_back(opt->lr());
