@@ -13,6 +13,7 @@
 #include "core/layers/dropout.h"
 #include "core/layers/pooling.h"
 #include "core/layers/reshape.h"
+#include "core/strings.h"
 
 namespace strata {
 
@@ -213,9 +214,7 @@ Factory parse_options(const YamlMap& m, const std::string& type) {
 }
 
 std::string type_list() {
-  std::string s;
-  for (const std::string& t : layer_types()) s += (s.empty() ? "" : ", ") + t;
-  return s;
+  return join(layer_types());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "core/config/schema_recorder.h"
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace strata {
 
@@ -19,12 +20,6 @@ namespace {
 
 std::string child_path(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
-  return s;
 }
 
 // A plain scalar: written without quotes and without an explicit tag.
@@ -444,8 +439,9 @@ std::string YamlMap::get_string_or(const std::string& key, const std::string& fa
 }
 std::string YamlMap::get_choice(const std::string& key,
                                 const std::vector<std::string>& choices) const {
-  note(key, "one of " + join(choices), kRequired);
-  const std::string c = require(key, "one of " + join(choices)).as_choice(choices);
+  const std::string expected = "one of " + join(choices);
+  note(key, expected, kRequired);
+  const std::string c = require(key, expected).as_choice(choices);
   if (names_variant(key)) set_variant(c);
   return c;
 }

@@ -30,10 +30,6 @@ const char* const kUsage =
     "usage: strata sample --checkpoint PATH|RUN_DIR --out grid.png|images.h5 [--count 64]\n"
     "                     [--columns 8] [--seed N]\n";
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // images [n, C, H, W] in `scale` -> a uint8 NHWC shard.
 void write_shard(const std::string& path, const Tensor& images, PixelScale scale) {
   STRATA_CHECK(images.rank() == 4, "the generator makes " << images.shape().str()
@@ -73,7 +69,7 @@ int run_sample(const Args& args) {
                "strata sample needs --checkpoint and --out\n"
                    << kUsage);
   const std::string out = flags.at("out");
-  const bool png = ends_with(out, ".png"), h5 = ends_with(out, ".h5");
+  const bool png = out.ends_with(".png"), h5 = out.ends_with(".h5");
   STRATA_CHECK(png || h5, "--out '" << out << "': give a .png (a grid) or an .h5 (a shard)\n"
                                     << kUsage);
   const int64_t count = int_flag(flags, "count", 64, 1, kUsage);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "trainers/experiment.h"
 
 namespace strata {
@@ -27,12 +28,6 @@ void merge(Seen& s, const KeyUse& u) {
   if (s.default_text == kRequired) return;
   if (u.default_text == kRequired || s.default_text.empty() || s.default_text == kOptional)
     s.default_text = u.default_text;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 std::string full_path(const std::string& section, const std::string& key) {

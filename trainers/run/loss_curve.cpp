@@ -6,22 +6,13 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace strata {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-std::string join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
-}
 
 // The run folder's name for the title: the folder of the metrics file.
 std::string run_name(const std::string& source) {
@@ -39,7 +30,7 @@ std::vector<std::string> loss_metrics(const std::vector<MetricsRecord>& records)
   if (std::find(names.begin(), names.end(), "loss") != names.end()) return {"loss"};
   std::vector<std::string> out;
   for (const std::string& n : names)
-    if (ends_with(n, "loss")) out.push_back(n);
+    if (n.ends_with("loss")) out.push_back(n);
   return out;
 }
 
