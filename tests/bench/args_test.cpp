@@ -7,6 +7,7 @@
 #include "bench/args.h"
 #include "bench/bench.h"
 #include "core/error.h"
+#include "tests/support/temp_dir.h"
 
 namespace strata::bench {
 namespace {
@@ -86,6 +87,7 @@ TEST(BenchArgs, HelpNeedsNoModel) {
 }
 
 TEST(BenchRun, PrintsOneJsonLine) {
+  const testing::TempTmpdir tmp("strata_bench_run");  // the benchmark caches its data in $TMPDIR
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run({"--model", "sae_layer1", "--steps", "2", "--warmup", "1", "--windows", "1",
                  "--batch", "8", "--threads", "1"}),

@@ -1,9 +1,7 @@
 // Where `strata bench` gets its batches: synthetic shards through the reader (the default), the
 // user's shards, or resident memory.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -11,6 +9,7 @@
 #include "bench/data_source.h"
 #include "bench/models.h"
 #include "core/error.h"
+#include "tests/support/temp_dir.h"
 
 namespace strata::bench {
 namespace {
@@ -19,24 +18,8 @@ namespace fs = std::filesystem;
 
 class BenchDataTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("strata_bench_data_" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    const char* old = std::getenv("TMPDIR");
-    old_tmp_ = old ? old : "";
-    had_tmp_ = old != nullptr;
-    setenv("TMPDIR", dir_.c_str(), 1);
-  }
-  void TearDown() override {
-    if (had_tmp_)
-      setenv("TMPDIR", old_tmp_.c_str(), 1);
-    else
-      unsetenv("TMPDIR");
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  std::string old_tmp_;
-  bool had_tmp_ = false;
+  testing::TempTmpdir tmp_{"strata_bench_data"};  // the benchmark caches its data in $TMPDIR
+  const fs::path& dir_ = tmp_.dir().root();
 };
 
 TEST_F(BenchDataTest, DefaultIsSyntheticShardsThroughTheReader) {

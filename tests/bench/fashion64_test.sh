@@ -4,8 +4,8 @@
 #   usage: fashion64_test.sh STRATA SOURCE_DIR
 set -uo pipefail
 strata=$1 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/../support/test_lib.sh"
+make_workdir fashion64_test
 fail() { echo "FAIL: $*"; exit 1; }
 python3 "$src/bench/fashion64.py" --count 40 --out "$work/png" || fail "fashion64.py"
 [[ $(find "$work/png" -name '*.png' | wc -l) == 40 ]] || fail "expected 40 PNGs"

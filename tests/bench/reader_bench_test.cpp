@@ -1,6 +1,5 @@
 // `strata bench --reader`: its options and the one JSON line it prints.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -10,6 +9,7 @@
 #include "bench/bench.h"
 #include "core/data/shard_writer.h"
 #include "core/error.h"
+#include "tests/support/temp_dir.h"
 
 namespace strata::bench {
 namespace {
@@ -31,9 +31,8 @@ TEST(BenchReaderArgs, ReaderNeedsNoModel) {
 }
 
 TEST(BenchReaderRun, PrintsOneJsonLine) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("strata_reader_bench_" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const testing::TempDir tmp("strata_reader_bench");
+  const fs::path& dir = tmp.root();
   ShardWriterOptions w;
   w.channels = 1;
   w.height = 4;

@@ -6,8 +6,8 @@
 set -uo pipefail
 strata=$1
 src=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/../support/test_lib.sh"
+make_workdir commands_test
 export OMP_NUM_THREADS=1
 status=0
 fail() { echo "FAIL: $*"; status=1; }

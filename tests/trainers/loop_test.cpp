@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,7 @@ namespace fs = std::filesystem;
 
 // Labelled synthetic 1x8x8 images (4 classes), made once for the whole program.
 const std::string& data_dir() {
-  static testing::TempDir* dir = new testing::TempDir();  // lives until exit
+  static const auto dir = std::make_unique<testing::TempDir>("strata_loop_data");  // until exit
   static const std::string path = [] {
     ConvertOptions o;
     o.out_dir = dir->path("train");

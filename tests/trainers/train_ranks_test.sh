@@ -5,8 +5,8 @@
 set -euo pipefail
 strata=$1
 mpiexec=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/../support/test_lib.sh"
+make_workdir train_ranks_test
 
 "$strata" data convert --format synthetic --count 400 --shape 1,8,8 --seed 4 --shard-size 150 \
   --out "$work/data" > /dev/null

@@ -7,8 +7,8 @@ set -uo pipefail
 strata=$1
 mpiexec=$2
 src=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/../support/test_lib.sh"
+make_workdir train_signal_test
 "$strata" data convert --format synthetic --count 200 --shape 1,8,8 --classes 4 --seed 3 \
   --out "$work/data" > /dev/null || exit 1
 config="$src/configs/smoke/autoencoder.yaml"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "core/data/reader.h"
 #include "core/data/shard_writer.h"
 #include "core/error.h"
+#include "tests/support/temp_dir.h"
 
 namespace strata {
 namespace {
@@ -73,12 +75,17 @@ void write_dataset(const fs::path& dir, PixelType dtype, PixelLayout layout, boo
 class Reader : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root() = fs::temp_directory_path() / ("strata_reader_test_" + std::to_string(getpid()));
+    dir() = std::make_unique<testing::TempDir>("strata_reader_test");
+    root() = dir()->root();
     write_dataset(root() / "nhwc", PixelType::kUint8, PixelLayout::kNHWC);
     write_dataset(root() / "nchw", PixelType::kUint8, PixelLayout::kNCHW, true);
     write_dataset(root() / "f32", PixelType::kFloat32, PixelLayout::kNCHW);
   }
-  static void TearDownTestSuite() { fs::remove_all(root()); }
+  static void TearDownTestSuite() { dir().reset(); }
+  static std::unique_ptr<testing::TempDir>& dir() {
+    static std::unique_ptr<testing::TempDir> d;
+    return d;
+  }
   static fs::path& root() {
     static fs::path p;
     return p;

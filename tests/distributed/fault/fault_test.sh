@@ -19,8 +19,9 @@ case "$fault" in
     ;;
 esac
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+source "$(dirname "$0")/../../support/test_lib.sh"
+make_workdir fault_test
+log=$work/mpirun.log
 start=$(date +%s.%N)
 timeout -k 5 "$outer_s" "$mpiexec" -n 3 --oversubscribe --allow-run-as-root "$probe" \
   --fail-rank 1 --fail-step 3 --steps 6 --fault "$fault" --timeout "$hang_timeout_s" \

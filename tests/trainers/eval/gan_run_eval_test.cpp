@@ -3,13 +3,13 @@
 // way `strata sample` and `strata eval` do (trainers/eval/load_run.h), and scored.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "core/data/convert.h"
 #include "distributed/local_communicator.h"
+#include "tests/support/temp_dir.h"
 #include "trainers/eval/features.h"
 #include "trainers/eval/frechet.h"
 #include "trainers/eval/load_run.h"
@@ -26,13 +26,10 @@ namespace fs = std::filesystem;
 class GanRunEval : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("strata_gan_eval_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
     ConvertOptions o;
     o.out_dir = (dir_ / "data").string();
     convert_synthetic(256, 1, 8, 8, 3, 4, o);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Trains the experiment file `config` into run folder `name`; returns the folder.
   std::string train(const std::string& config, const std::string& name,
@@ -50,7 +47,8 @@ class GanRunEval : public ::testing::Test {
     return ro.run_dir;
   }
 
-  fs::path dir_;
+  testing::TempDir tmp_{"strata_gan_eval"};
+  const fs::path& dir_ = tmp_.root();
 };
 
 TEST_F(GanRunEval, SmokeGanTrainsSamplesAndScores) {

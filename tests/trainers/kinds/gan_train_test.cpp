@@ -2,12 +2,12 @@
 // the checkpointed state and the network roles.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <map>
 
 #include "core/error.h"
+#include "tests/support/temp_dir.h"
 #include "tests/trainers/kinds/gan_test_util.h"
 #include "trainers/state.h"
 
@@ -124,12 +124,9 @@ TEST(GanTrainer, FixedSampleGridIsTheSameAtEveryCall) {
 
 TEST(GanTrainer, WritesTheSampleGridAsPng) {
   auto b = gan_test::build(parse(experiment_yaml("  samples: {count: 4, columns: 2}\n")));
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("strata_gan_samples_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  b->trainer->phases()[0]->write_samples(dir.string(), "gan_step-000000");
-  EXPECT_TRUE(std::filesystem::exists(dir / "gan_step-000000.png"));
-  std::filesystem::remove_all(dir);
+  const testing::TempDir dir("strata_gan_samples");
+  b->trainer->phases()[0]->write_samples(dir.path(""), "gan_step-000000");
+  EXPECT_TRUE(std::filesystem::exists(dir.root() / "gan_step-000000.png"));
 }
 
 TEST(GanTrainer, RegistersBothNetworksAndOptimizersAndNamesRoles) {

@@ -14,7 +14,7 @@ namespace {
 using run_test::error_of;
 using run_test::expect_contains;
 using run_test::read_text;
-using run_test::TempFolder;
+using run_test::TempDir;
 namespace fs = std::filesystem;
 
 struct SmallState {
@@ -31,7 +31,7 @@ CheckpointMeta at_step(int64_t step) {
 }
 
 TEST(CheckpointDir, KeepsTheLastNAndLatestNamesTheNewest) {
-  TempFolder run;
+  TempDir run;
   SmallState s;
   CheckpointDir ckpt(run.path("checkpoints"), 2);  // created here
   EXPECT_TRUE(fs::is_directory(run.path("checkpoints")));
@@ -54,7 +54,7 @@ TEST(CheckpointDir, KeepsTheLastNAndLatestNamesTheNewest) {
 }
 
 TEST(CheckpointDir, KeepsTheFileJustWrittenWhenAResumedRunIsBehind) {
-  TempFolder run;
+  TempDir run;
   SmallState s;
   CheckpointDir ckpt(run.path("checkpoints"), 1);
   ckpt.save(s.reg, at_step(500));
@@ -64,7 +64,7 @@ TEST(CheckpointDir, KeepsTheFileJustWrittenWhenAResumedRunIsBehind) {
 }
 
 TEST(CheckpointDir, BadArgumentsAreErrors) {
-  TempFolder run;
+  TempDir run;
   expect_contains(error_of([&] { CheckpointDir(run.path("c"), 0); }), {"keep", "1 or more"});
   std::ofstream(run.path("file")) << "x";
   expect_contains(error_of([&] { CheckpointDir(run.path("file"), 3); }),
@@ -72,7 +72,7 @@ TEST(CheckpointDir, BadArgumentsAreErrors) {
 }
 
 TEST(CheckpointDir, LatestNamingAMissingFileIsNone) {
-  TempFolder run;
+  TempDir run;
   CheckpointDir ckpt(run.path("checkpoints"), 2);
   std::ofstream(run.path("checkpoints/latest")) << "step-000000007.h5\n";
   EXPECT_FALSE(ckpt.latest().has_value());
@@ -81,7 +81,7 @@ TEST(CheckpointDir, LatestNamingAMissingFileIsNone) {
 }
 
 TEST(ResolveCheckpoint, FileCheckpointsFolderAndRunFolder) {
-  TempFolder run;
+  TempDir run;
   SmallState s;
   CheckpointDir ckpt(run.path("checkpoints"), 3);
   ckpt.save(s.reg, at_step(1));
@@ -93,7 +93,7 @@ TEST(ResolveCheckpoint, FileCheckpointsFolderAndRunFolder) {
 }
 
 TEST(ResolveCheckpoint, SaysWhatItLookedFor) {
-  TempFolder run;
+  TempDir run;
   const std::string msg = error_of([&] { resolve_checkpoint(run.root().string()); });
   expect_contains(msg, {run.path("latest"), run.path("checkpoints/latest"), "no checkpoint"});
   expect_contains(error_of([&] { resolve_checkpoint(run.path("nope")); }),

@@ -22,7 +22,7 @@ namespace {
 
 using run_test::error_of;
 using run_test::expect_contains;
-using run_test::TempFolder;
+using run_test::TempDir;
 namespace fs = std::filesystem;
 
 // A small model trained for one step, so that parameters, BatchNorm statistics and Adam's
@@ -71,7 +71,7 @@ bool same_bits(const Tensor& a, const Tensor& b) {
 }
 
 TEST(Checkpoint, RoundTripIsBitExactForAModelAndItsAdamState) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("ck.h5");
   Trained a(1, true);
   StateRegistry ra = a.registry();
@@ -104,7 +104,7 @@ TEST(Checkpoint, RoundTripIsBitExactForAModelAndItsAdamState) {
 }
 
 TEST(Checkpoint, SpecialValuesAndScalarsRoundTrip) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("ck.h5");
   Tensor v(Shape{2, 3}), scalar(Shape{}), none;
   const float values[6] = {-0.0f,
@@ -134,7 +134,7 @@ TEST(Checkpoint, SpecialValuesAndScalarsRoundTrip) {
 }
 
 TEST(Checkpoint, EmptyOptimizerStateIsResizedToTheStoredShape) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("ck.h5");
   Tensor m(Shape{7}), count(Shape{1});
   for (int i = 0; i < 7; ++i) m[i] = 0.5f * i;
@@ -156,7 +156,7 @@ TEST(Checkpoint, EmptyOptimizerStateIsResizedToTheStoredShape) {
 }
 
 // A file with net/m/w [3] and net/m/b [2].
-std::string small_checkpoint(const TempFolder& dir) {
+std::string small_checkpoint(const TempDir& dir) {
   static Tensor w(Shape{3}), b(Shape{2});
   w.fill(1.5f);
   b.fill(-2.0f);
@@ -169,7 +169,7 @@ std::string small_checkpoint(const TempFolder& dir) {
 }
 
 TEST(Checkpoint, MissingItemIsAnErrorNamingFileGroupAndName) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = small_checkpoint(dir);
   Tensor w(Shape{3}), b(Shape{2}), extra(Shape{4});
   StateRegistry r;
@@ -182,7 +182,7 @@ TEST(Checkpoint, MissingItemIsAnErrorNamingFileGroupAndName) {
 }
 
 TEST(Checkpoint, ItemNotRegisteredIsAnError) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = small_checkpoint(dir);
   Tensor w(Shape{3});
   StateRegistry r;
@@ -192,7 +192,7 @@ TEST(Checkpoint, ItemNotRegisteredIsAnError) {
 }
 
 TEST(Checkpoint, WrongShapeNamesBothShapes) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = small_checkpoint(dir);
   Tensor w(Shape{3}), b(Shape{2, 2});
   StateRegistry r;
@@ -203,7 +203,7 @@ TEST(Checkpoint, WrongShapeNamesBothShapes) {
 }
 
 TEST(Checkpoint, FilesThatAreNotCheckpointsAreRejected) {
-  TempFolder dir;
+  TempDir dir;
   StateRegistry r;
   // An HDF5 file without the format attribute.
   const std::string plain = dir.path("plain.h5");
@@ -221,7 +221,7 @@ TEST(Checkpoint, FilesThatAreNotCheckpointsAreRejected) {
 }
 
 TEST(Checkpoint, TruncatedFileIsAnError) {
-  TempFolder dir;
+  TempDir dir;
   Trained a(1, true);
   StateRegistry ra = a.registry();
   const std::string path = dir.path("ck.h5");
@@ -233,7 +233,7 @@ TEST(Checkpoint, TruncatedFileIsAnError) {
 }
 
 TEST(Checkpoint, FailedWritesLeaveNoFileBehind) {
-  TempFolder dir;
+  TempDir dir;
   Tensor w(Shape{3});
   StateRegistry s;
   s.add("net/m", "w", &w);

@@ -16,7 +16,7 @@ namespace {
 
 using run_test::error_of;
 using run_test::expect_contains;
-using run_test::TempFolder;
+using run_test::TempDir;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -166,7 +166,7 @@ TEST(LinePlot, OnePointAndFlatSeries) {
 }
 
 TEST(LinePlot, PngReadsBack) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("loss.png");
   LinePlot p = diagonal("rising");
   p.title = "loss - run";

@@ -15,7 +15,7 @@ namespace {
 
 using run_test::error_of;
 using run_test::expect_contains;
-using run_test::TempFolder;
+using run_test::TempDir;
 
 const char* const kStacked =
     "{\"step\": 10, \"epoch\": 1, \"phase\": \"pretrain_1\", \"loss\": 0.5, \"mse\": 0.5}\n"
@@ -80,13 +80,13 @@ TEST(LossCurve, MissingMetricListsWhatTheFileHas) {
 }
 
 TEST(LossCurve, WritesLossPngInTheRunFolder) {
-  TempFolder dir;
+  TempDir dir;
   std::ofstream(dir.path("metrics.jsonl")) << kGan;
   EXPECT_TRUE(write_loss_curve(dir.root().string()));
   EXPECT_EQ(dir.files(), std::vector<std::string>({"loss.png", "metrics.jsonl"}));
   EXPECT_GT(std::filesystem::file_size(dir.path("loss.png")), 1000u);
   // No loss yet: nothing written.
-  TempFolder fresh;
+  TempDir fresh;
   std::ofstream(fresh.path("metrics.jsonl")) << "{\"step\": 1, \"test_accuracy\": 0.5}\n";
   EXPECT_FALSE(write_loss_curve(fresh.root().string()));
   EXPECT_EQ(fresh.files(), std::vector<std::string>({"metrics.jsonl"}));

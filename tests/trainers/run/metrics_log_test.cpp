@@ -15,10 +15,10 @@ namespace {
 using run_test::error_of;
 using run_test::expect_contains;
 using run_test::read_text;
-using run_test::TempFolder;
+using run_test::TempDir;
 
 TEST(MetricsLog, RecordsAreJsonLinesWithNullForNonFinite) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   {
     MetricsLog log(path);
@@ -46,7 +46,7 @@ TEST(MetricsLog, RecordsAreJsonLinesWithNullForNonFinite) {
 }
 
 TEST(MetricsLog, AReopenedLogAppends) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   MetricsLog(path).write(1, 1, "a", {});
   MetricsLog(path).write(2, 1, "a", {{"loss", 1.0}});
@@ -56,7 +56,7 @@ TEST(MetricsLog, AReopenedLogAppends) {
 }
 
 TEST(MetricsLog, AReopenedLogDropsAHalfWrittenLastLine) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   MetricsLog(path).write(1, 1, "a", {});
   {
@@ -75,7 +75,7 @@ TEST(MetricsLog, AReopenedLogDropsAHalfWrittenLastLine) {
 }
 
 TEST(MetricsLog, UnwritablePathIsAnError) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("missing/metrics.jsonl");
   expect_contains(error_of([&] { MetricsLog log(path); }), {path, "writable"});
 }

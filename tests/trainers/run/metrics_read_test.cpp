@@ -16,7 +16,7 @@ namespace {
 
 using run_test::error_of;
 using run_test::expect_contains;
-using run_test::TempFolder;
+using run_test::TempDir;
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -57,7 +57,7 @@ TEST(MetricsRead, GoodFile) {
 }
 
 TEST(MetricsRead, ReadsWhatMetricsLogWrites) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   {
     MetricsLog log(path);
@@ -74,7 +74,7 @@ TEST(MetricsRead, ReadsWhatMetricsLogWrites) {
 }
 
 TEST(MetricsRead, HalfWrittenLastLineIsSkipped) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   write_text(path, "{\"step\": 1, \"loss\": 1}\n{\"step\": 2, \"loss\": 0.5}\n{\"step\": 3, \"lo");
   const std::vector<MetricsRecord> r = read_metrics(path);
@@ -88,7 +88,7 @@ TEST(MetricsRead, HalfWrittenLastLineIsSkipped) {
 }
 
 TEST(MetricsRead, MalformedLinesAreErrorsNamingFileAndLine) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   write_text(path, "{\"step\": 1, \"loss\": 1}\n{\"step\": 2, \"loss\": 0.5\n{\"step\": 3}\n");
   expect_contains(error_of([&] { read_metrics(path); }), {path + ":2:", "expected ',' or '}'"});
@@ -115,7 +115,7 @@ TEST(MetricsRead, MalformedLinesAreErrorsNamingFileAndLine) {
 }
 
 TEST(MetricsRead, MissingFileOrFolder) {
-  TempFolder dir;
+  TempDir dir;
   expect_contains(error_of([&] { read_metrics(dir.path("nowhere.jsonl")); }),
                   {"nowhere.jsonl", "cannot open"});
   expect_contains(error_of([&] { read_metrics(dir.root().string()); }), {"a folder"});

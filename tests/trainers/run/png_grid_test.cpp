@@ -15,7 +15,7 @@ namespace {
 
 using run_test::error_of;
 using run_test::expect_contains;
-using run_test::TempFolder;
+using run_test::TempDir;
 
 struct Picture {
   int width = 0, height = 0, channels = 0;
@@ -41,7 +41,7 @@ Picture read_png(const std::string& path) {
 }
 
 TEST(PngGrid, GreyGridHasPaddingAndClampedPixels) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("grid.png");
   Tensor t(Shape{3, 1, 2, 2});                    // 3 images of 2 x 2
   const float v[12] = {0.0f, 1.0f,  0.5f, -3.0f,  // image 0: black, white, mid, clamped to black
@@ -66,7 +66,7 @@ TEST(PngGrid, GreyGridHasPaddingAndClampedPixels) {
 }
 
 TEST(PngGrid, RgbWithARangeOfMinusOneToOne) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("rgb.png");
   Tensor t(Shape{1, 3, 1, 2});
   const float v[6] = {-1.0f, 1.0f, 0.0f, -1.0f, 1.0f, 1.0f};  // R plane, G plane, B plane
@@ -85,7 +85,7 @@ TEST(PngGrid, RgbWithARangeOfMinusOneToOne) {
 }
 
 TEST(PngGrid, FlatImagesAreSquare) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("flat.png");
   Tensor t(Shape{2, 9});
   t[4] = 1.0f;  // the centre of image 0
@@ -98,7 +98,7 @@ TEST(PngGrid, FlatImagesAreSquare) {
 }
 
 TEST(PngGrid, PairsSitSideBySide) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("pairs.png");
   Tensor in(Shape{3, 1, 1, 1}), out(Shape{3, 1, 1, 1});
   in.fill(0.0f);
@@ -117,7 +117,7 @@ TEST(PngGrid, PairsSitSideBySide) {
 }
 
 TEST(PngGrid, BadShapesAndPathsAreErrors) {
-  TempFolder dir;
+  TempDir dir;
   const std::string path = dir.path("bad.png");
   expect_contains(error_of([&] { write_png_grid(path, Tensor(Shape{2, 10})); }), {path, "square"});
   expect_contains(error_of([&] {
