@@ -160,6 +160,18 @@ bool CollectiveQueue::stop() {
   return in_use;
 }
 
+void CollectiveQueue::abandon(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (error_) return;
+  error_ = std::make_exception_ptr(Error(
+      "this rank left its collectives unfinished after an error (" + reason +
+          "); the ranks no longer agree on the next collective, so this communicator takes no "
+          "more: end the job and restart it",
+      __FILE__, __LINE__));
+  done_cv_.notify_all();
+  work_cv_.notify_all();
+}
+
 bool CollectiveQueue::broken() const {
   std::lock_guard<std::mutex> lock(mu_);
   return static_cast<bool>(error_);

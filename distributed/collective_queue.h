@@ -70,6 +70,11 @@ class CollectiveQueue {
   // calls it once, before letting go of the queue.
   bool stop();
 
+  // Breaks the queue (unless already broken) with an error saying `reason`: this rank leaves its
+  // sequence of collectives unfinished, so nothing more may be submitted. Jobs already queued
+  // are not started; one running stays running (the owner's stop() then detaches it).
+  void abandon(const std::string& reason);
+
   bool threaded() const { return threaded_; }
   bool broken() const;
   int64_t in_flight() const;

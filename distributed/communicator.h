@@ -61,6 +61,16 @@ class Communicator {
   // abort_job, distributed/fault.h); set by make_communicator from distributed.timeout_s.
   virtual double timeout_s() const = 0;
 
+  // Whether an earlier failure (a timeout, a transport error, abandon()) makes every later
+  // collective throw that failure at once.
+  virtual bool broken() const = 0;
+  // Marks the communicator broken because this rank leaves a sequence of collectives unfinished
+  // (an exception unwinds through a step): the ranks no longer agree on which collective comes
+  // next, and a later collective of this rank could be matched with a different one of another
+  // rank - which may still be running on a buffer its rank has freed. Every later collective
+  // throws `reason` at once instead. Idempotent: the first failure stays.
+  virtual void abandon(const std::string& reason) = 0;
+
   // In-place all-reduce of count floats (count 0 allowed).
   virtual void all_reduce(float* data, int64_t count, ReduceOp op) = 0;
   // The same, started now; data must stay alive and untouched until the handle is waited.

@@ -41,9 +41,19 @@ GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t 
 
 GradientReducer::~GradientReducer() {
   detach();
-  // Never leave a gradient buffer in flight. Each handle's destructor waits and swallows errors:
+  // Destroyed in the middle of a step (an exception unwinds through backward): some buckets
+  // started, or layers reported, and finalize() never came.
+  bool mid_step = next_launch_ > 0;
+  for (size_t b = 0; b < buckets_.size(); ++b)
+    mid_step = mid_step || remaining_[b] != buckets_[b].num_layers;
+  // Never leave a gradient buffer in flight: the buckets started are also started by the other
+  // ranks, so they complete (or time out). Each handle's destructor waits and swallows errors:
   // here we may be unwinding from a failed collective, and a wait() that threw would terminate.
   handles_.clear();
+  // The other ranks still expect this step's remaining buckets, which this rank will never
+  // start: no later collective of this rank may be matched with them.
+  if (mid_step && active())
+    comm_.abandon("the gradient reducer was destroyed in the middle of a step");
 }
 
 void GradientReducer::attach() {

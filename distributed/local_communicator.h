@@ -14,6 +14,9 @@ class LocalCommunicator final : public Communicator {
   int local_size() const override { return 1; }
   std::string name() const override { return "local"; }
   double timeout_s() const override { return kDefaultCommTimeoutS; }  // nothing ever waits
+  // One rank has no peer to fall out of step with: nothing breaks it.
+  bool broken() const override { return false; }
+  void abandon(const std::string&) override {}
 
   void all_reduce(float* data, int64_t count, ReduceOp op) override;
   CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;

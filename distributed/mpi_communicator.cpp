@@ -279,6 +279,10 @@ bool MpiCommunicator::broken() const {
   return queue_->broken();
 }
 
+void MpiCommunicator::abandon(const std::string& reason) {
+  queue_->abandon(reason);
+}
+
 int64_t MpiCommunicator::in_flight() const {
   return queue_->in_flight();
 }

@@ -68,8 +68,8 @@ class MpiCommunicator final : public Communicator {
   static std::string library_version();
   // Whether collectives run on the communication thread (else on the calling thread).
   bool uses_comm_thread() const;
-  // Whether a timeout or MPI error has made every later collective fail.
-  bool broken() const;
+  bool broken() const override;
+  void abandon(const std::string& reason) override;
   // Collectives queued or running (started and not yet complete).
   int64_t in_flight() const;
 

@@ -186,6 +186,16 @@ void NcclCommunicator::release(bool abort) noexcept {
   STRATA_THROW(what);
 }
 
+void NcclCommunicator::abandon(const std::string&) {
+  if (device_ >= 0) cudaSetDevice(device_);
+  if (comm_ != nullptr) {
+    ncclCommAbort(comm_);
+    comm_ = nullptr;
+    average_op_created_ = false;
+  }
+  broken_ = true;
+}
+
 void NcclCommunicator::check_nccl(ncclResult_t rc, const char* call) {
   if (rc == ncclSuccess) return;
   if (rc != ncclInProgress) {

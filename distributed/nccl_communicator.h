@@ -53,8 +53,11 @@ class NcclCommunicator final : public Communicator {
   // The stream whose enqueued work a collective waits for before it reads its buffer (default:
   // cudaStreamLegacy). Set it when gradients are produced on a non-blocking stream.
   void set_compute_stream(cudaStream_t stream) { compute_stream_ = stream; }
-  // Whether an earlier failure or timeout aborted the communicator (every call then throws).
-  bool broken() const { return broken_; }
+  // Whether an earlier failure, timeout or abandon() aborted the communicator (every call then
+  // throws).
+  bool broken() const override { return broken_; }
+  // Aborts the communicator (ncclCommAbort: nothing of this rank stays queued on the GPU).
+  void abandon(const std::string& reason) override;
 
  private:
   // Makes the comm stream wait for the compute stream, so the buffer holds its final values.

@@ -75,16 +75,8 @@ std::string step_tag(const std::string& phase, int64_t step) {
   return buf;
 }
 
-}  // namespace
-
-RunResult run_experiment(const Experiment& e, const RunOptions& o) {
-  STRATA_CHECK(!o.run_dir.empty(), "a run needs a run folder (--run-dir)");
-  std::unique_ptr<Communicator> owned;
-  Communicator* comm = o.comm;
-  if (comm == nullptr) {
-    owned = make_communicator(e.distributed);
-    comm = owned.get();
-  }
+// The run on comm; run_experiment below marks comm abandoned when an exception leaves it.
+RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
   const bool root = comm->rank() == 0;
   RunResult result;
   result.rank = comm->rank();
@@ -327,6 +319,25 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
   result.steps = pos.global_step;
   result.samples_per_s = secs > 0 ? samples_run * comm->size() / secs : 0;
   return result;
+}
+
+}  // namespace
+
+RunResult run_experiment(const Experiment& e, const RunOptions& o) {
+  STRATA_CHECK(!o.run_dir.empty(), "a run needs a run folder (--run-dir)");
+  std::unique_ptr<Communicator> owned;
+  Communicator* comm = o.comm;
+  if (comm == nullptr) {
+    owned = make_communicator(e.distributed);
+    comm = owned.get();
+  }
+  try {
+    return run_on(e, o, comm);
+  } catch (const std::exception& error) {
+    // This rank leaves the run's collectives unfinished; the other ranks may be inside one.
+    comm->abandon(error.what());
+    throw;
+  }
 }
 
 }  // namespace strata

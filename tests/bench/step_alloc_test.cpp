@@ -3,6 +3,8 @@
 // every Tensor's shared storage handle.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "bench/step.h"
 #include "tests/support/heap_counter.h"
 
@@ -22,7 +24,8 @@ TEST_P(SteadyState, StepAllocatesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BenchStep, SteadyState,
-                         ::testing::Values("sae_finetune", "sae_layer1", "dcgan28", "dcgan64"));
+                         ::testing::Values("sae_finetune", "sae_layer1", "dcgan28", "dcgan64"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace strata::bench

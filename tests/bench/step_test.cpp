@@ -2,6 +2,8 @@
 // the random draws are keyed, so the same seed gives the same step.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <cmath>
 #include <vector>
 
@@ -90,7 +92,8 @@ TEST_P(EveryModel, SameSeedSameLosses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BenchStep, EveryModel,
-                         ::testing::Values("sae_finetune", "sae_layer1", "dcgan28", "dcgan64"));
+                         ::testing::Values("sae_finetune", "sae_layer1", "dcgan28", "dcgan64"),
+                         [](const auto& info) { return std::string(info.param); });
 
 TEST(BenchStep, GanStepLeavesOnlyTheDiscriminatorStepsGradientsInD) {
   // After a GAN step D's gradients are those of its own step: the generator's backward through D

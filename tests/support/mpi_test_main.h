@@ -6,6 +6,13 @@
 // Tests must call collectives in the same order on every rank; to fail together, each rank counts
 // its wrong values and the counts are summed over ranks (global_errors), so no rank is left
 // waiting in a collective that the others skipped (the nccl-tests habit).
+//
+// A test that fails on one rank only (an exception, a fatal assertion) leaves the ranks out of
+// step on g_comm: the others wait in a collective until it times out. So after every test the
+// ranks agree, on a communicator of the harness's own that tests never use, whether g_comm is
+// still whole everywhere; if it is not, every rank replaces it with a new one before the next
+// test. One test's failure thus never lets the next test's collectives be matched with its
+// leftovers (which once wrote into buffers the failed test had freed).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <cmath>
 
 #include "core/layers/activations.h"
@@ -59,7 +61,20 @@ TEST_P(ActivationGrad, GradientCheck) {
 
 INSTANTIATE_TEST_SUITE_P(All, ActivationGrad,
                          ::testing::Values(ActivationKind::kReLU, ActivationKind::kLeakyReLU,
-                                           ActivationKind::kSigmoid, ActivationKind::kTanh));
+                                           ActivationKind::kSigmoid, ActivationKind::kTanh),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case ActivationKind::kReLU:
+                               return std::string("relu");
+                             case ActivationKind::kLeakyReLU:
+                               return std::string("leaky_relu");
+                             case ActivationKind::kSigmoid:
+                               return std::string("sigmoid");
+                             case ActivationKind::kTanh:
+                               return std::string("tanh");
+                           }
+                           return std::string("unknown");
+                         });
 
 }  // namespace
 }  // namespace strata

@@ -7,6 +7,15 @@
 //   hang   sleeps forever (the other ranks' waits time out after --timeout and they end the job).
 // Like the strata CLI, main catches, prints "fault_probe: error: <what>" and calls abort_job(1).
 // --print-default-timeout prints the timeout used when --timeout is not given and exits.
+//
+// --unwind: every rank, not just the first to fail, unwinds and cleans up before the job ends.
+// The failing rank's exception and the others' timeouts unwind through the model, the reducer and
+// its in-flight buckets (freeing the gradient buffer); then each rank checks that its
+// communicator refuses a new collective at once with the first failure (a rank left out of step
+// must not have a later collective matched with another rank's unfinished one), prints
+//   fault_probe: rank R cleaned up after: <error>
+//   fault_probe: rank R later collective refused: <error>
+// and waits for the others on a second communicator before abort_job(1).
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -42,6 +51,7 @@ struct Options {
   double timeout_s = kDefaultCommTimeoutS;
   int steps = 5;
   bool print_default_timeout = false;
+  bool unwind = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -50,6 +60,10 @@ Options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--print-default-timeout") {
       o.print_default_timeout = true;
+      continue;
+    }
+    if (flag == "--unwind") {
+      o.unwind = true;
       continue;
     }
     STRATA_CHECK(i + 1 < argc, "fault_probe: " << flag << " needs a value");
@@ -67,7 +81,8 @@ Options parse(int argc, char** argv) {
     } else {
       STRATA_THROW("fault_probe: unknown flag " << flag
                                                 << "; expected --fail-rank, --fail-step, --fault, "
-                                                   "--timeout, --steps or --print-default-timeout");
+                                                   "--timeout, --steps, --unwind or "
+                                                   "--print-default-timeout");
     }
   }
   STRATA_CHECK(o.fault == "throw" || o.fault == "crash" || o.fault == "hang",
@@ -102,8 +117,7 @@ void fail_now(const Options& o, int rank, int step) {
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
-void train(const Options& o) {
-  std::unique_ptr<Communicator> comm = make_communicator("auto", o.timeout_s);
+void train(const Options& o, Communicator* comm) {
   const int rank = comm->rank();
   Sequential net = make_model();
   // One bucket per Dense layer, summed; the loss gradient is pre-scaled by 1/size as trainers do.
@@ -141,6 +155,33 @@ void train(const Options& o) {
 
 }  // namespace
 
+// --unwind: trains, and on a failure checks and reports this rank's clean-up (see the top).
+int train_and_unwind(const Options& o) {
+  // The second communicator, made first and never used by training, stays in step.
+  std::unique_ptr<Communicator> control = make_communicator("auto", 10 * o.timeout_s);
+  std::unique_ptr<Communicator> comm = make_communicator("auto", o.timeout_s);
+  const int rank = comm->rank();
+  try {
+    train(o, comm.get());
+    return 0;
+  } catch (const std::exception& e) {
+    // The model, the reducer and their buffers are gone here.
+    std::fprintf(stderr, "fault_probe: rank %d cleaned up after: %s\n", rank, e.what());
+  }
+  std::string refused = "(accepted: the communicator still takes collectives)";
+  try {
+    float x = 0.0f;
+    comm->all_reduce(&x, 1, ReduceOp::kSum);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  std::fprintf(stderr, "fault_probe: rank %d later collective refused: %s\n", rank,
+               refused.c_str());
+  std::fflush(stderr);
+  control->barrier();  // every rank has reported
+  return 1;
+}
+
 int main(int argc, char** argv) {
   try {
     const Options o = parse(argc, argv);
@@ -148,7 +189,11 @@ int main(int argc, char** argv) {
       std::printf("timeout_s %g\n", o.timeout_s);
       return 0;
     }
-    train(o);
+    if (o.unwind) {
+      if (train_and_unwind(o) != 0) abort_job(1);
+      return 0;
+    }
+    train(o, make_communicator("auto", o.timeout_s).get());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fault_probe: error: %s\n", e.what());
