@@ -43,7 +43,8 @@ std::shared_ptr<CollectiveQueue> CollectiveQueue::create(std::unique_ptr<Collect
 std::exception_ptr CollectiveQueue::timeout_error(const CollectiveJob& job) const {
   std::ostringstream os;
   os << kind_name(job.kind);
-  if (job.kind != CollectiveKind::kBarrier) os << " of " << job.count << " floats";
+  if (job.kind != CollectiveKind::kBarrier)
+    os << " of " << job.count << " " << data_type_name(job.type);
   os << " did not complete within " << timeout_s_
      << " s (distributed.timeout_s): another rank has probably failed or stopped; look for its "
         "error above, or raise distributed.timeout_s";

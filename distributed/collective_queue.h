@@ -24,14 +24,16 @@ namespace strata {
 
 enum class CollectiveKind : uint8_t { kAllReduce, kBroadcast, kBarrier, kAllGather };
 
-// One queued collective on float buffers: plain data, copied into a ring slot.
+// One queued collective: plain data, copied into a ring slot. all_reduce and broadcast move
+// floats; all_gather any DataType.
 struct CollectiveJob {
   CollectiveKind kind = CollectiveKind::kBarrier;
   ReduceOp op = ReduceOp::kSum;
+  DataType type = DataType::kF32;
   int root = 0;
-  int64_t count = 0;
-  float* data = nullptr;      // in and out (all_reduce, broadcast); out (all_gather)
-  const float* in = nullptr;  // all_gather's input
+  int64_t count = 0;         // elements of `type`
+  void* data = nullptr;      // in and out (all_reduce, broadcast); out (all_gather)
+  const void* in = nullptr;  // all_gather's input
 };
 
 // Makes the calls of one backend. run() is used in communication-thread mode, start() and test()

@@ -13,6 +13,36 @@
 
 namespace strata {
 
+int64_t data_type_size(DataType type) {
+  switch (type) {
+    case DataType::kF32:
+    case DataType::kI32:
+      return 4;
+    case DataType::kF64:
+    case DataType::kI64:
+      return 8;
+    case DataType::kBytes:
+      return 1;
+  }
+  return 1;
+}
+
+const char* data_type_name(DataType type) {
+  switch (type) {
+    case DataType::kF32:
+      return "floats";
+    case DataType::kF64:
+      return "doubles";
+    case DataType::kI32:
+      return "int32s";
+    case DataType::kI64:
+      return "int64s";
+    case DataType::kBytes:
+      return "bytes";
+  }
+  return "elements";
+}
+
 CommHandle& CommHandle::operator=(CommHandle&& other) noexcept {
   if (this != &other) {
     if (wait_fn_) {

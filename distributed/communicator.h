@@ -21,6 +21,12 @@ enum class ReduceOp {
   kAverage,
 };
 
+// The element type of a collective's buffers. kBytes: raw memory, counted in bytes.
+enum class DataType : uint8_t { kF32, kF64, kI32, kI64, kBytes };
+// Bytes per element; the plural name used in messages ("floats", "bytes").
+int64_t data_type_size(DataType type);
+const char* data_type_name(DataType type);
+
 // The pending completion of an asynchronous collective. Move-only; wait() blocks until the
 // operation is done (the buffer may be read and reused after it). A handle that is never waited
 // is waited by its destructor, so a buffer is never left in flight by accident.
@@ -78,8 +84,11 @@ class Communicator {
   // Copies root's count floats into every rank's data.
   virtual void broadcast(float* data, int64_t count, int root) = 0;
   virtual void barrier() = 0;
-  // out (size() * count floats) receives rank r's `in` at out + r * count.
-  virtual void all_gather(const float* in, int64_t count, float* out) = 0;
+  // out (size() * count elements of `type`) receives rank r's `in` at element r * count.
+  virtual void all_gather(const void* in, int64_t count, DataType type, void* out) = 0;
+  void all_gather(const float* in, int64_t count, float* out) {
+    all_gather(in, count, DataType::kF32, out);
+  }
 };
 
 // Whether this process was started by mpirun/mpiexec (Open MPI, PMIx or PMI environment).

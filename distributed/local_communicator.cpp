@@ -1,6 +1,6 @@
 #include "distributed/local_communicator.h"
 
-#include <algorithm>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -21,9 +21,10 @@ void LocalCommunicator::broadcast(float* data, int64_t count, int root) {
   STRATA_CHECK(root == 0, "broadcast: root " << root << " is not a rank of a world of size 1");
 }
 
-void LocalCommunicator::all_gather(const float* in, int64_t count, float* out) {
+void LocalCommunicator::all_gather(const void* in, int64_t count, DataType type, void* out) {
   STRATA_CHECK(count >= 0, "all_gather: negative count " << count);
-  if (count > 0 && in != out) std::copy(in, in + count, out);
+  if (count > 0 && in != out)
+    std::memmove(out, in, static_cast<size_t>(count * data_type_size(type)));
 }
 
 }  // namespace strata

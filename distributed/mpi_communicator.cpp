@@ -89,6 +89,33 @@ void scale(float* data, int64_t count, float factor) {
   for (int64_t i = 0; i < count; ++i) data[i] *= factor;
 }
 
+MPI_Datatype mpi_type(DataType type) {
+  switch (type) {
+    case DataType::kF32:
+      return MPI_FLOAT;
+    case DataType::kF64:
+      return MPI_DOUBLE;
+    case DataType::kI32:
+      return MPI_INT32_T;
+    case DataType::kI64:
+      return MPI_INT64_T;
+    case DataType::kBytes:
+      return MPI_BYTE;
+  }
+  return MPI_BYTE;
+}
+
+// Element `offset` of a job's buffer.
+float* floats_at(const CollectiveJob& job, int64_t offset) {
+  return static_cast<float*>(job.data) + offset;
+}
+void* elements_at(void* base, DataType type, int64_t offset) {
+  return static_cast<char*>(base) + offset * data_type_size(type);
+}
+const void* elements_at(const void* base, DataType type, int64_t offset) {
+  return static_cast<const char*>(base) + offset * data_type_size(type);
+}
+
 // The receive type of one piece of an all_gather split into pieces: rank r's piece at offset o
 // lands at out + r * count + o, so each piece is received as one block of a type whose extent is
 // the whole per-rank stride. Freed on scope exit (a datatype may be freed while an operation
@@ -97,10 +124,11 @@ struct StridedType {
   MPI_Datatype block = MPI_DATATYPE_NULL;
   MPI_Datatype strided = MPI_DATATYPE_NULL;
 
-  StridedType(int piece, int64_t count) {
-    STRATA_MPI_CHECK(MPI_Type_contiguous(piece, MPI_FLOAT, &block));
+  StridedType(int piece, int64_t count, DataType type) {
+    STRATA_MPI_CHECK(MPI_Type_contiguous(piece, mpi_type(type), &block));
     STRATA_MPI_CHECK(MPI_Type_create_resized(
-        block, 0, static_cast<MPI_Aint>(count) * static_cast<MPI_Aint>(sizeof(float)), &strided));
+        block, 0, static_cast<MPI_Aint>(count) * static_cast<MPI_Aint>(data_type_size(type)),
+        &strided));
     STRATA_MPI_CHECK(MPI_Type_commit(&strided));
   }
   ~StridedType() {
@@ -123,15 +151,15 @@ class MpiRunner final : public CollectiveRunner {
       case CollectiveKind::kAllReduce:
         // Divide before the sum: each addend is at most max/size, so the sum cannot overflow.
         if (job.op == ReduceOp::kAverage && size_ > 1)
-          scale(job.data, job.count, 1.0f / static_cast<float>(size_));
+          scale(floats_at(job, 0), job.count, 1.0f / static_cast<float>(size_));
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
-          STRATA_MPI_CHECK(
-              MPI_Allreduce(MPI_IN_PLACE, job.data + offset, piece, MPI_FLOAT, MPI_SUM, comm_));
+          STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, floats_at(job, offset), piece, MPI_FLOAT,
+                                         MPI_SUM, comm_));
         });
         return;
       case CollectiveKind::kBroadcast:
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
-          STRATA_MPI_CHECK(MPI_Bcast(job.data + offset, piece, MPI_FLOAT, job.root, comm_));
+          STRATA_MPI_CHECK(MPI_Bcast(floats_at(job, offset), piece, MPI_FLOAT, job.root, comm_));
         });
         return;
       case CollectiveKind::kBarrier:
@@ -141,15 +169,17 @@ class MpiRunner final : public CollectiveRunner {
         break;
     }
     const int64_t count = job.count;
+    const MPI_Datatype t = mpi_type(job.type);
     if (count <= max_count_) {
-      STRATA_MPI_CHECK(MPI_Allgather(job.in, static_cast<int>(count), MPI_FLOAT, job.data,
-                                     static_cast<int>(count), MPI_FLOAT, comm_));
+      STRATA_MPI_CHECK(MPI_Allgather(job.in, static_cast<int>(count), t, job.data,
+                                     static_cast<int>(count), t, comm_));
       return;
     }
     for_each_piece(count, max_count_, [&](int64_t offset, int piece) {
-      const StridedType type(piece, count);
-      STRATA_MPI_CHECK(MPI_Allgather(job.in + offset, piece, MPI_FLOAT, job.data + offset, 1,
-                                     type.strided, comm_));
+      const StridedType type(piece, count, job.type);
+      STRATA_MPI_CHECK(MPI_Allgather(elements_at(job.in, job.type, offset), piece, t,
+                                     elements_at(job.data, job.type, offset), 1, type.strided,
+                                     comm_));
     });
   }
 
@@ -165,10 +195,10 @@ class MpiRunner final : public CollectiveRunner {
     switch (job.kind) {
       case CollectiveKind::kAllReduce:
         if (job.op == ReduceOp::kAverage && size_ > 1)
-          scale(job.data, job.count, 1.0f / static_cast<float>(size_));
+          scale(floats_at(job, 0), job.count, 1.0f / static_cast<float>(size_));
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
           add([&](MPI_Request* r) {
-            STRATA_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, job.data + offset, piece, MPI_FLOAT,
+            STRATA_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, floats_at(job, offset), piece, MPI_FLOAT,
                                             MPI_SUM, comm_, r));
           });
         });
@@ -176,7 +206,8 @@ class MpiRunner final : public CollectiveRunner {
       case CollectiveKind::kBroadcast:
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
           add([&](MPI_Request* r) {
-            STRATA_MPI_CHECK(MPI_Ibcast(job.data + offset, piece, MPI_FLOAT, job.root, comm_, r));
+            STRATA_MPI_CHECK(
+                MPI_Ibcast(floats_at(job, offset), piece, MPI_FLOAT, job.root, comm_, r));
           });
         });
         return;
@@ -188,11 +219,11 @@ class MpiRunner final : public CollectiveRunner {
     }
     const int64_t count = job.count;
     for_each_piece(count, max_count_, [&](int64_t offset, int piece) {
-      const StridedType type(piece, count);
+      const StridedType type(piece, count, job.type);
       int rc = MPI_SUCCESS;
       add([&](MPI_Request* r) {
-        rc = MPI_Iallgather(job.in + offset, piece, MPI_FLOAT, job.data + offset, 1, type.strided,
-                            comm_, r);
+        rc = MPI_Iallgather(elements_at(job.in, job.type, offset), piece, mpi_type(job.type),
+                            elements_at(job.data, job.type, offset), 1, type.strided, comm_, r);
       });
       STRATA_MPI_CHECK(rc);
     });
@@ -324,11 +355,12 @@ void MpiCommunicator::barrier() {
   queue_->wait(queue_->submit(job));
 }
 
-void MpiCommunicator::all_gather(const float* in, int64_t count, float* out) {
+void MpiCommunicator::all_gather(const void* in, int64_t count, DataType type, void* out) {
   STRATA_CHECK(count >= 0, "all_gather: negative count " << count);
   if (count == 0) return;
   CollectiveJob job;
   job.kind = CollectiveKind::kAllGather;
+  job.type = type;
   job.count = count;
   job.in = in;
   job.data = out;

@@ -56,7 +56,8 @@ class MpiCommunicator final : public Communicator {
   CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;
   void broadcast(float* data, int64_t count, int root) override;
   void barrier() override;
-  void all_gather(const float* in, int64_t count, float* out) override;
+  void all_gather(const void* in, int64_t count, DataType type, void* out) override;
+  using Communicator::all_gather;
 
   // The thread support MPI granted (MPI_THREAD_SINGLE ... MPI_THREAD_MULTIPLE).
   static int thread_level();

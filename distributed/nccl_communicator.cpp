@@ -353,14 +353,32 @@ void NcclCommunicator::barrier() {
   completion("barrier", 1).wait();
 }
 
-void NcclCommunicator::all_gather(const float* in, int64_t count, float* out) {
+void NcclCommunicator::all_gather(const void* in, int64_t count, DataType type, void* out) {
   check_usable("all_gather");
   STRATA_CHECK(count >= 0, "all_gather: negative count " << count);
   if (count == 0) return;
   check_device_buffer(in, "all_gather");
   check_device_buffer(out, "all_gather");
   wait_for_compute("all_gather");
-  check_nccl(ncclAllGather(in, out, static_cast<size_t>(count), ncclFloat32, comm_, stream_),
+  ncclDataType_t nccl_type = ncclFloat32;
+  switch (type) {
+    case DataType::kF32:
+      nccl_type = ncclFloat32;
+      break;
+    case DataType::kF64:
+      nccl_type = ncclFloat64;
+      break;
+    case DataType::kI32:
+      nccl_type = ncclInt32;
+      break;
+    case DataType::kI64:
+      nccl_type = ncclInt64;
+      break;
+    case DataType::kBytes:
+      nccl_type = ncclUint8;
+      break;
+  }
+  check_nccl(ncclAllGather(in, out, static_cast<size_t>(count), nccl_type, comm_, stream_),
              "ncclAllGather");
   completion("all_gather", count).wait();
 }

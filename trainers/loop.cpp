@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "distributed/local_communicator.h"
+#include "distributed/thread_plan.h"
 #include "trainers/run/checkpoint.h"
 #include "trainers/run/loss_curve.h"
 #include "trainers/run/metrics_log.h"
@@ -80,6 +81,7 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
   const bool root = comm->rank() == 0;
   RunResult result;
   result.rank = comm->rank();
+  const ThreadPlan threads = plan_cpu_threads(*comm, o.threads);
 
   // Data first: every file is opened and checked before anything is built or written.
   DataConfig dc = e.data;
@@ -132,6 +134,7 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
                   e.resolved_yaml.c_str());
       std::printf("run folder: %s; %d rank(s) (%s), global batch %lld\n", dir.c_str(), comm->size(),
                   comm->name().c_str(), static_cast<long long>(e.batch_size));
+      std::printf("cpu: %s\n", threads.describe().c_str());
       std::fflush(stdout);
     }
   }

@@ -36,6 +36,8 @@ struct RunOptions {
   // Tests: called on every rank after each step with the global step count so far.
   std::function<void(int64_t)> after_step;
   bool quiet = false;  // no progress output (tests)
+  int threads = 0;     // CPU threads per rank (--threads); 0: OMP_NUM_THREADS, else automatic
+                       // (distributed/thread_plan.h)
 };
 
 struct RunResult {

@@ -228,6 +228,31 @@ TEST(Communicator, AllGather) {
   }
 }
 
+// Typed all_gather: int64 values beyond a float's 24-bit mantissa and raw bytes arrive exactly.
+void check_typed_all_gather(Communicator& comm, int64_t count) {
+  const int size = comm.size();
+  const int64_t big = (int64_t{1} << 53) + 12345;
+  std::vector<int64_t> in(count), out(count * size, -1);
+  for (int64_t i = 0; i < count; ++i) in[i] = big + comm.rank() * 1000 + i;
+  comm.all_gather(in.data(), count, DataType::kI64, out.data());
+  std::vector<uint8_t> bytes_in(count), bytes_out(count * size, 0);
+  for (int64_t i = 0; i < count; ++i) bytes_in[i] = static_cast<uint8_t>(comm.rank() * 31 + i);
+  comm.all_gather(bytes_in.data(), count, DataType::kBytes, bytes_out.data());
+  int64_t errors = 0;
+  for (int r = 0; r < size; ++r) {
+    for (int64_t i = 0; i < count; ++i) {
+      errors += out[r * count + i] != big + r * 1000 + i;
+      errors += bytes_out[r * count + i] != static_cast<uint8_t>(r * 31 + i);
+    }
+  }
+  EXPECT_EQ(global_errors(comm, errors), 0) << "count " << count;
+}
+
+TEST(Communicator, TypedAllGather) {
+  for (int64_t count : {int64_t{0}, int64_t{1}, int64_t{168}, int64_t{10'000}})
+    check_typed_all_gather(*g_comm, count);
+}
+
 TEST(Communicator, Barrier) {
   // Each rank adds 1 only after the barrier; the sum then counts every rank that got through.
   g_comm->barrier();
@@ -294,6 +319,7 @@ void check_split_pieces(MpiCommunicator::Progress progress) {
     check_all_reduce(comm, count, ReduceOp::kSum);
     check_all_reduce(comm, count, ReduceOp::kAverage);
     check_all_gather(comm, count);
+    check_typed_all_gather(comm, count);
   }
   // Small counts only: with max_count 5, 5M floats would be a million pieces.
   check_broadcast(comm, comm.size() - 1, {0, 1, 5, 23});

@@ -17,6 +17,7 @@ namespace {
 
 const char* kUsage =
     "usage: strata train CONFIG.yaml [--set key=value]... [--run-dir DIR] [--resume auto|PATH]\n"
+    "                    [--threads N]\n"
     "\n"
     "Trains the experiment of CONFIG.yaml (see configs/ and docs/configuration.md). Every key is\n"
     "checked before any work. Under mpirun every rank runs it; rank 0 writes the run folder.\n"
@@ -27,6 +28,9 @@ const char* kUsage =
     "                    (default runs/<config name>)\n"
     "  --resume auto     continue from the run folder's latest checkpoint (a new run if none)\n"
     "  --resume PATH     continue from a checkpoint file, checkpoints/ folder or run folder\n"
+    "  --threads N       CPU threads per rank (OpenMP and OpenBLAS). Default: OMP_NUM_THREADS\n"
+    "                    when set, else each rank's share of the CPUs it may use (ranks of\n"
+    "                    one node that may use the same CPUs split them)\n"
     "\n"
     "SIGUSR1 or SIGTERM: every rank checkpoints at the next step and the run exits with code 75\n"
     "(resumable: run the same command with --resume auto).\n";
@@ -39,6 +43,7 @@ int run_train(const Args& args) {
     return 0;
   }
   std::string config, run_dir, resume;
+  int threads = 0;
   std::vector<Override> overrides;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -54,6 +59,16 @@ int run_train(const Args& args) {
       run_dir = value();
     } else if (a == "--resume") {
       resume = value();
+    } else if (a == "--threads" || a.rfind("--threads=", 0) == 0) {
+      const std::string v = a == "--threads" ? value() : a.substr(10);
+      size_t used = 0;
+      try {
+        threads = std::stoi(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      STRATA_CHECK(used == v.size() && !v.empty() && threads >= 1 && threads <= 4096,
+                   "--threads '" << v << "': expected an integer from 1 to 4096");
     } else if (!a.empty() && a[0] == '-') {
       STRATA_THROW("unknown option '" << a << "'; see 'strata train --help'");
     } else {
@@ -74,6 +89,7 @@ int run_train(const Args& args) {
   RunOptions o;
   o.run_dir = run_dir;
   o.resume = resume;
+  o.threads = threads;
   const RunResult r = run_experiment(e, o);
   if (r.stopped) return kExitCheckpointed;
   if (r.rank == 0) {
