@@ -5,6 +5,8 @@
 # (each rank takes GPU local_rank % count), else one per CPU socket. The cores are split evenly:
 # each rank gets OMP_NUM_THREADS = cores / ranks and is bound to its own cores when there are
 # enough of them. Extra arguments go to `strata train` (--set, --run-dir, --resume auto).
+# Ctrl-C, SIGTERM or SIGHUP: every rank checkpoints at its next step and the script exits with 75
+# (resumable: the same command with --resume auto); a second one ends the ranks at once.
 #   launch/run_local.sh configs/fashion_stacked_ae_classifier.yaml --run-dir runs/sae
 #   launch/run_local.sh -n 4 configs/fashion_dcgan28.yaml --resume auto --run-dir runs/gan
 set -euo pipefail
@@ -40,4 +42,31 @@ fi
 # NCCL (GPU runs): warnings only; over a network, set NCCL_SOCKET_IFNAME / NCCL_IB_HCA yourself.
 (( gpus > 0 )) && flags+=(-x NCCL_DEBUG="${NCCL_DEBUG:-WARN}")
 echo "run_local.sh: $ranks rank(s) x $threads thread(s) ($gpus GPU(s), $cores cores)"
-exec mpirun "${flags[@]}" "$build/bin/strata" train "$@"
+
+# mpirun ends the ranks itself on SIGINT, SIGTERM or SIGHUP (it forwards only SIGUSR1/SIGUSR2), so
+# it runs in a session of its own, out of reach of the terminal's Ctrl-C, and this script turns
+# those signals into a SIGUSR1: every rank checkpoints and exits 75, and so does mpirun.
+setsid mpirun "${flags[@]}" "$build/bin/strata" train "$@" < /dev/null &
+pid=$!
+stops=0
+stop() {
+  stops=$((stops + 1))
+  if ((stops == 1)); then
+    echo "run_local.sh: $1: every rank checkpoints at its next step, then the run exits with 75" \
+      "($1 again: end at once, without a checkpoint)" >&2
+    kill -USR1 "$pid" 2> /dev/null
+  else
+    echo "run_local.sh: $1 again: ending the ranks now" >&2
+    kill -TERM "$pid" 2> /dev/null
+  fi
+}
+trap 'stop SIGINT' INT
+trap 'stop SIGTERM' TERM
+trap 'stop SIGHUP' HUP
+# A trap interrupts `wait`; wait again until mpirun has really ended.
+while true; do
+  code=0
+  wait "$pid" || code=$?
+  kill -0 "$pid" 2> /dev/null || break
+done
+exit "$code"

@@ -14,7 +14,7 @@
 #include "trainers/run/loss_curve.h"
 #include "trainers/run/metrics_log.h"
 #include "trainers/run/progress.h"
-#include "trainers/run/text_file.h"
+#include "trainers/run/run_folder.h"
 #include "trainers/signals.h"
 #include "trainers/state_sync.h"
 
@@ -70,6 +70,13 @@ std::string format_metrics(const Metrics& m) {
   return os.str();
 }
 
+// Whether any rank has a stop request (collective).
+bool agree_on_stop(Communicator& comm) {
+  float stop = stop_requested() ? 1.0f : 0.0f;
+  if (comm.size() > 1) comm.all_reduce(&stop, 1, ReduceOp::kSum);
+  return stop > 0;
+}
+
 std::string step_tag(const std::string& phase, int64_t step) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%s_step-%09lld", phase.c_str(), static_cast<long long>(step));
@@ -81,6 +88,7 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
   const bool root = comm->rank() == 0;
   RunResult result;
   result.rank = comm->rank();
+  install_stop_handlers();  // a signal from here on stops the run cleanly
   const ThreadPlan threads = plan_cpu_threads(*comm, o.threads);
 
   // Data first: every file is opened and checked before anything is built or written.
@@ -116,18 +124,69 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
   StateRegistry state;
   trainer->register_state(state);
 
-  // The run folder.
+  // The run folder: rank 0 decides whether the run may start or continue there before anything
+  // is written; a refusal ends every rank at once.
   const fs::path dir(o.run_dir);
   const std::string samples_dir = (dir / "samples").string();
+  RunStart start;
+  std::exception_ptr refused;
+  if (root) {
+    try {
+      start = plan_run_start(o.run_dir, o.resume, e.resolved_yaml);
+    } catch (const Error&) {
+      refused = std::current_exception();
+    }
+  }
+  if (broadcast_int64(*comm, refused ? 1 : 0) != 0) {
+    if (refused) std::rethrow_exception(refused);
+    STRATA_THROW("rank 0 refused the run folder " << o.run_dir << "; see its message");
+  }
+
+  // Resume: rank 0 reads the checkpoint; every rank gets its tensors and position.
+  CheckpointMeta meta;
+  meta.seed = e.seed;
+  meta.world_size = comm->size();
+  meta.config_yaml = e.resolved_yaml;
+  int written_by = 0;  // ranks of the run that wrote the checkpoint
+  if (root && !start.checkpoint.empty()) {
+    const CheckpointMeta got = read_checkpoint(start.checkpoint, state);
+    STRATA_CHECK(got.seed == e.seed, start.checkpoint << " was written with seed " << got.seed
+                                                      << " but the experiment has seed " << e.seed
+                                                      << "; resume with the same seed");
+    meta.pos = got.pos;
+    written_by = got.world_size;
+    result.last_checkpoint = start.checkpoint;
+  }
+  const int64_t resumed = broadcast_int64(*comm, start.checkpoint.empty() ? 0 : 1);
+  if (resumed) {
+    broadcast_state(*comm, state);
+    broadcast_position(*comm, meta);
+  }
+  if (meta.pos.phase >= static_cast<int64_t>(phases.size())) {
+    // A finished run: nothing is trained and nothing in its folder changes.
+    if (root && !o.quiet)
+      std::printf("the run in %s is already complete (step %lld); nothing to do\n", dir.c_str(),
+                  static_cast<long long>(meta.pos.global_step));
+    result.steps = meta.pos.global_step;
+    return result;
+  }
+  // A stop requested while the run was being set up: nothing trained, nothing to save.
+  if (agree_on_stop(*comm)) {
+    if (root && !o.quiet)
+      std::printf("stop requested (%s) before the first step; nothing to save\n",
+                  stop_signal_name());
+    result.steps = meta.pos.global_step;
+    result.stopped = true;
+    return result;
+  }
+
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<CheckpointDir> checkpoints;
   if (root) {
-    std::error_code ec;
-    fs::create_directories(dir / "samples", ec);
-    STRATA_CHECK(!ec, "cannot create the run folder " << dir.string() << ": " << ec.message());
+    const std::string cleared =
+        begin_run_folder(o.run_dir, start, e.resolved_yaml, meta.pos.global_step);
     checkpoints =
         std::make_unique<CheckpointDir>((dir / "checkpoints").string(), e.checkpoint.keep);
-    write_text_atomically((dir / "config.yaml").string(), e.resolved_yaml);
     metrics = std::make_unique<MetricsLog>((dir / "metrics.jsonl").string());
     if (!o.quiet) {
       std::printf("# resolved config (also in %s)\n%s", (dir / "config.yaml").c_str(),
@@ -135,54 +194,18 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
       std::printf("run folder: %s; %d rank(s) (%s), global batch %lld\n", dir.c_str(), comm->size(),
                   comm->name().c_str(), static_cast<long long>(e.batch_size));
       std::printf("cpu: %s\n", threads.describe().c_str());
-      std::fflush(stdout);
-    }
-  }
-
-  // Resume: rank 0 finds and reads the checkpoint; every rank gets its tensors and position.
-  CheckpointMeta meta;
-  meta.seed = e.seed;
-  meta.world_size = comm->size();
-  meta.config_yaml = e.resolved_yaml;
-  int64_t resumed = 0;
-  if (!o.resume.empty()) {
-    std::string path;
-    if (root) {
-      if (o.resume == "auto") {
-        if (auto latest = checkpoints->latest()) path = *latest;
-      } else {
-        path = resolve_checkpoint(o.resume);
-      }
-      if (!path.empty()) {
-        const CheckpointMeta got = read_checkpoint(path, state);
-        STRATA_CHECK(got.seed == e.seed, path << " was written with seed " << got.seed
-                                              << " but the experiment has seed " << e.seed
-                                              << "; resume with the same seed");
-        meta.pos = got.pos;
-        if (!o.quiet)
-          std::printf(
-              "resuming from %s: phase %lld, epoch %lld, step %lld (written by %d "
-              "rank(s))\n",
-              path.c_str(), static_cast<long long>(got.pos.phase + 1),
-              static_cast<long long>(got.pos.epoch + 1),
-              static_cast<long long>(got.pos.global_step), got.world_size);
-      } else if (!o.quiet) {
+      if (!cleared.empty()) std::printf("%s\n", cleared.c_str());
+      if (resumed)
+        std::printf("resuming from %s: phase %lld, epoch %lld, step %lld (written by %d rank(s))\n",
+                    start.checkpoint.c_str(), static_cast<long long>(meta.pos.phase + 1),
+                    static_cast<long long>(meta.pos.epoch + 1),
+                    static_cast<long long>(meta.pos.global_step), written_by);
+      else if (o.resume == "auto" && !start.start_over)
         std::printf("--resume auto: no checkpoint in %s yet; starting a new run\n",
                     (dir / "checkpoints").c_str());
-      }
       std::fflush(stdout);
     }
-    resumed = broadcast_int64(*comm, path.empty() ? 0 : 1);
-    if (resumed) {
-      broadcast_state(*comm, state);
-      broadcast_position(*comm, meta);
-    }
   }
-
-  if (root && !o.quiet && meta.pos.phase >= static_cast<int64_t>(phases.size()))
-    std::printf("the run in %s is already complete (step %lld); nothing to do\n", dir.c_str(),
-                static_cast<long long>(meta.pos.global_step));
-  install_stop_handlers();
   Progress progress(e.logging.progress, e.logging.every_steps, stdout);
   RunPosition pos = meta.pos;
   const auto run_start = Clock::now();
@@ -275,12 +298,11 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
                         shown.empty() ? m : shown, reader.last_wait_ms());
 
         // A stop request on any rank stops every rank here, after a checkpoint.
-        float stop = stop_requested() ? 1.0f : 0.0f;
-        if (comm->size() > 1) comm->all_reduce(&stop, 1, ReduceOp::kSum);
-        if (stop > 0) {
+        if (agree_on_stop(*comm)) {
           save(next);
           if (root && !o.quiet) {
-            progress.line("stop requested (signal " + std::to_string(stop_signal()) +
+            progress.line(std::string("stop requested (") +
+                          (stop_requested() ? stop_signal_name() : "on another rank") +
                           "): checkpoint " + result.last_checkpoint +
                           "; resume with --resume auto");
           }

@@ -1,9 +1,17 @@
 // The IDX and synthetic converters, the shard run they share, and inspect_dataset().
 #include "core/data/convert.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "core/data/convert_shards.h"
@@ -25,6 +33,89 @@ bool is_shard_name(const fs::path& p) {
 }
 }  // namespace
 
+// The folder a conversion writes into: a hidden sibling of the output folder,
+// "<parent>/.<name>.partial-<pid>-XXXXXX", renamed into place only once every shard is complete,
+// so an interrupted conversion never leaves a folder that looks like a data set. Removed (with
+// its partial shards) on every other way out.
+class StagingDir {
+ public:
+  explicit StagingDir(const fs::path& out) : out_(fs::absolute(out).lexically_normal()) {
+    if (!out_.has_filename()) out_ = out_.parent_path();  // "data/train/" -> "data/train"
+    const fs::path parent = out_.parent_path();
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    STRATA_CHECK(fs::is_directory(parent, ec),
+                 parent.string() << ": cannot create the folder for " << out.string() << " ("
+                                 << ec.message() << "); check the path and permissions");
+    remove_abandoned(parent);
+    std::string pattern = (parent / (prefix() + std::to_string(::getpid()) + "-XXXXXX")).string();
+    STRATA_CHECK(::mkdtemp(pattern.data()) != nullptr,
+                 pattern << ": cannot create the conversion's temporary folder ("
+                         << std::strerror(errno) << "); check that " << parent.string()
+                         << " is writable");
+    path_ = pattern;
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  StagingDir(const StagingDir&) = delete;
+  StagingDir& operator=(const StagingDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+
+  // Puts the finished shards at the output folder's place; an existing output folder (empty, or
+  // an earlier conversion's shards with --overwrite) is swapped out atomically and removed.
+  void commit() {
+    std::error_code ec;
+    if (!fs::exists(out_, ec)) {
+      fs::rename(path_, out_, ec);
+      STRATA_CHECK(!ec, "cannot rename " << path_.string() << " to " << out_.string() << ": "
+                                         << ec.message());
+    } else {
+      if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, out_.c_str(), RENAME_EXCHANGE) != 0) {
+        // A file system without RENAME_EXCHANGE: the old folder goes first.
+        fs::remove_all(out_, ec);
+        STRATA_CHECK(!ec, "cannot replace " << out_.string() << ": " << ec.message());
+        fs::rename(path_, out_, ec);
+        STRATA_CHECK(!ec, "cannot rename " << path_.string() << " to " << out_.string() << ": "
+                                           << ec.message());
+        path_.clear();
+        return;
+      }
+      // path_ now holds the earlier folder's contents, removed by the destructor.
+    }
+    if (!ec && !fs::exists(path_, ec)) path_.clear();
+  }
+
+ private:
+  std::string prefix() const {
+    std::string p(1, '.');
+    p.append(out_.filename().string()).append(".partial-");
+    return p;
+  }
+
+  // Temporary folders of conversions into the same output that were killed (their process is
+  // gone): nothing can finish them.
+  void remove_abandoned(const fs::path& parent) const {
+    std::error_code ec;
+    const std::string pre = prefix();
+    for (const fs::directory_entry& e : fs::directory_iterator(parent, ec)) {
+      const std::string n = e.path().filename().string();
+      if (n.rfind(pre, 0) != 0) continue;
+      const long pid = std::strtol(n.c_str() + pre.size(), nullptr, 10);
+      if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+        std::error_code rm;
+        fs::remove_all(e.path(), rm);
+        std::fprintf(stderr, "strata: removed %s (left by an interrupted conversion)\n",
+                     e.path().c_str());
+      }
+    }
+  }
+
+  fs::path out_, path_;
+};
+
 ConvertResult write_shards(int64_t total, int64_t channels, int64_t height, int64_t width,
                            bool labels, const std::vector<std::string>& class_names,
                            const ConvertOptions& options, const FillSamples& fill) {
@@ -34,19 +125,28 @@ ConvertResult write_shards(int64_t total, int64_t channels, int64_t height, int6
                                                         "pass --shard-size N with N >= 1");
   STRATA_CHECK(total > 0, "nothing to convert (found 0 samples, expected at least 1)");
   std::error_code ec;
-  fs::create_directories(options.out_dir, ec);
-  STRATA_CHECK(fs::is_directory(options.out_dir),
-               options.out_dir << ": cannot create the output folder (" << ec.message()
-                               << "); check the path and permissions");
-  std::vector<fs::path> old;
-  for (const fs::directory_entry& e : fs::directory_iterator(options.out_dir))
-    if (is_shard_name(e.path())) old.push_back(e.path());
+  const fs::path out(options.out_dir);
+  STRATA_CHECK(!fs::exists(out, ec) || fs::is_directory(out, ec),
+               options.out_dir << " is a file; --out needs a folder (new or empty)");
+  std::vector<fs::path> old, other;
+  if (fs::is_directory(out, ec)) {
+    for (const fs::directory_entry& e : fs::directory_iterator(out))
+      (is_shard_name(e.path()) ? old : other).push_back(e.path());
+  }
   std::sort(old.begin(), old.end());
+  std::sort(other.begin(), other.end());
   STRATA_CHECK(old.empty() || options.overwrite,
                options.out_dir << ": already holds shards (found " << old.size() << ", e.g. "
                                << old.front().filename().string()
                                << "), expected a new or empty folder; remove them, choose "
                                   "another --out, or pass --overwrite");
+  STRATA_CHECK(other.empty(), options.out_dir
+                                  << ": holds files that are not shards (e.g. "
+                                  << other.front().filename().string()
+                                  << "); a conversion replaces the whole folder, so give a new "
+                                     "or empty folder (or one holding only shard-*.h5 files, "
+                                     "with --overwrite)");
+  StagingDir staging(out);
 
   ConvertResult r;
   r.samples = total;
@@ -72,21 +172,20 @@ ConvertResult write_shards(int64_t total, int64_t channels, int64_t height, int6
   for (int64_t first = 0, index = 0; first < total; first += options.shard_size, ++index) {
     char name[32];
     std::snprintf(name, sizeof(name), "shard-%05lld.h5", static_cast<long long>(index));
-    const std::string path = (fs::path(options.out_dir) / name).string();
     const int64_t n = std::min(options.shard_size, total - first);
-    ShardWriter writer(path, n, wo);
+    ShardWriter writer((staging.path() / name).string(), n, wo);
     for (int64_t done = 0; done < n; done += batch) {
+      STRATA_CHECK(
+          !options.cancelled || !options.cancelled(),
+          "interrupted before every shard was written; nothing was written to " << options.out_dir);
       const int64_t k = std::min(batch, n - done);
       fill(first + done, k, images.data(), labels ? label_buf.data() : nullptr);
       writer.append(images.data(), labels ? label_buf.data() : nullptr, k);
     }
     writer.finish();
-    r.shards.push_back(path);
+    r.shards.push_back((out / name).string());
   }
-  // Shards of an earlier conversion that the new one did not replace.
-  for (const fs::path& p : old)
-    if (std::find(r.shards.begin(), r.shards.end(), p.string()) == r.shards.end())
-      fs::remove(p, ec);
+  staging.commit();
   return r;
 }
 

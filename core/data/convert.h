@@ -1,9 +1,12 @@
 // Converters from common image sources to Strata shards (docs/data-format.md), and a summary of
 // a data set for `strata data inspect`. Shards are named OUT/shard-00000.h5, ... and hold uint8
-// NHWC images (and int64 labels when the source has them).
+// NHWC images (and int64 labels when the source has them). A conversion writes into a hidden
+// temporary folder beside OUT and renames it to OUT only when every shard is complete: OUT is
+// the whole data set or absent, never part of one.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +20,8 @@ struct ConvertOptions {
   int64_t shard_size = 10000;  // samples per shard (the last one may hold fewer)
   bool gzip = false;           // gzip level 4 + shuffle
   bool overwrite = false;      // replace shard-*.h5 files already in out_dir
+  // Asked between batches; true stops the conversion (it throws, and writes nothing).
+  std::function<bool()> cancelled;
 };
 
 struct ConvertResult {

@@ -31,10 +31,31 @@ const char* dtype_name(PixelType t) {
   return t == PixelType::kUint8 ? "uint8" : "float32";
 }
 
+// Refuses a folder that an unfinished write left behind: one holding a shard writer's temporary
+// file ("shard-00002.h5.tmp-<pid>"), or a conversion's temporary folder itself
+// (".<name>.partial-<pid>-XXXXXX"); its shards are not the whole data set.
+void check_no_leftovers(fs::path dir, const std::string& pattern) {
+  if (!dir.has_filename()) dir = dir.parent_path();  // "data/train/"
+  const std::string name = dir.filename().string();
+  STRATA_CHECK(!(name.rfind('.', 0) == 0 && name.find(".partial-") != std::string::npos),
+               dir.string() << " is the temporary folder of a conversion that did not finish; "
+                               "its shards are not the whole data set: run 'strata data "
+                               "convert' again (it removes such folders)");
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    const std::string f = e.path().filename().string();
+    STRATA_CHECK(f.find(".h5.tmp-") == std::string::npos,
+                 "'" << pattern << "': " << dir.string() << " holds " << f
+                     << ", a shard left half-written by an interrupted write; the folder may not "
+                        "hold the whole data set: convert it again into a new folder");
+  }
+}
+
 std::vector<std::string> expand(const std::string& pattern) {
   std::vector<std::string> paths;
   std::error_code ec;
   if (fs::is_directory(pattern, ec)) {
+    check_no_leftovers(fs::absolute(pattern, ec).lexically_normal(), pattern);
     for (const fs::directory_entry& e : fs::directory_iterator(pattern, ec)) {
       const std::string ext = e.path().extension().string();
       if (e.is_regular_file(ec) && (ext == ".h5" || ext == ".hdf5")) paths.push_back(e.path());
@@ -50,6 +71,12 @@ std::vector<std::string> expand(const std::string& pattern) {
     globfree(&g);
   }
   std::sort(paths.begin(), paths.end());
+  std::vector<fs::path> dirs;
+  for (const std::string& p : paths) {
+    const fs::path d = fs::absolute(p, ec).parent_path();
+    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+  }
+  for (const fs::path& d : dirs) check_no_leftovers(d, pattern);
   STRATA_CHECK(!paths.empty(),
                "no shard file matches '"
                    << pattern

@@ -321,4 +321,9 @@ double DataReader::last_wait_ms() const {
   return impl_->wait_ms;
 }
 
+int64_t DataReader::batches_ready() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->produced - impl_->consumed;
+}
+
 }  // namespace strata

@@ -55,6 +55,9 @@ class DataReader {
   const Batch& next();
   // Milliseconds the last next() waited for data (0 when the batch was ready).
   double last_wait_ms() const;
+  // Batches read ahead and waiting for next(): at most `prefetch`, or prefetch + 1 before the
+  // first next() (no slot is held yet).
+  int64_t batches_ready() const;
 
  private:
   struct Impl;

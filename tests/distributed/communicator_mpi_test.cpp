@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -382,8 +383,7 @@ TEST(MpiCommunicator, ATimeoutBreaksTheCommunicator) {
         ++errors;
       } catch (const Error& e) {
         const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-        EXPECT_GE(s, 0.25);
-        EXPECT_LT(s, 10.0);
+        EXPECT_GE(s, 0.3);  // never before the timeout
         EXPECT_NE(e.message().find("all_reduce of 1 floats did not complete within 0.3 s "
                                    "(distributed.timeout_s)"),
                   std::string::npos)
@@ -391,19 +391,25 @@ TEST(MpiCommunicator, ATimeoutBreaksTheCommunicator) {
         EXPECT_NE(e.message().find("raise distributed.timeout_s"), std::string::npos);
       }
       EXPECT_TRUE(comm.broken());
-      const auto t1 = Clock::now();
-      EXPECT_THROW(comm.all_reduce(&x, 1, ReduceOp::kSum), Error);
-      EXPECT_THROW(comm.all_reduce_async(&x, 1, ReduceOp::kSum), Error);
-      EXPECT_THROW(comm.barrier(), Error);
-      EXPECT_THROW(comm.broadcast(&x, 1, 0), Error);
-      EXPECT_LT(std::chrono::duration<double>(Clock::now() - t1).count(), 0.25)
-          << "a broken communicator must fail at once";
+      // Every later call fails at once with that first error, not after a timeout of its own.
+      const std::string first = "all_reduce of 1 floats did not complete within 0.3 s";
+      for (const auto& call : std::vector<std::function<void()>>{
+               [&] { comm.all_reduce(&x, 1, ReduceOp::kSum); },
+               [&] { comm.all_reduce_async(&x, 1, ReduceOp::kSum); }, [&] { comm.barrier(); },
+               [&] { comm.broadcast(&x, 1, 0); }}) {
+        try {
+          call();
+          ADD_FAILURE() << "a broken communicator took a collective";
+        } catch (const Error& e) {
+          EXPECT_NE(e.message().find(first), std::string::npos) << e.message();
+        }
+      }
     }
     g_comm->barrier();
     if (comm.rank() != 0) comm.all_reduce(&x, 1, ReduceOp::kSum);  // releases rank 0's
     // Rank 0's stuck collective completes once the others joined it; wait for that, so the
     // destructor can join its communication thread.
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    const auto deadline = Clock::now() + std::chrono::seconds(300);  // only against a hang
     while (comm.in_flight() > 0 && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     errors += comm.in_flight() != 0;

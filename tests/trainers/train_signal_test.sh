@@ -15,19 +15,19 @@ config="$src/configs/smoke/autoencoder.yaml"
 sets=(--set "data.train=$work/data" --set "data.test=$work/data" --set trainer.epochs=100000)
 status=0
 
-# run LAUNCHER... : starts a long run in the background, sends SIGUSR1 after 2 s to the process
-# it started (strata itself, or mpirun), and checks the exit code, the message and the checkpoint.
+# check_stop NAME LAUNCHER... : starts a long run in the background, sends SIGUSR1 to the process
+# it started (strata itself, or mpirun) once the run has logged its first records, and checks the
+# exit code, the message and the checkpoint.
 check_stop() {
   local name=$1; shift
   local dir="$work/$name"
   "$@" train "$config" "${sets[@]}" --run-dir "$dir" > "$work/$name.log" 2>&1 &
   local pid=$!
-  sleep 2
+  wait_for 300 test -s "$dir/metrics.jsonl"
   kill -USR1 "$pid"
-  local t0=$SECONDS
   wait "$pid"
   local code=$?
-  echo "$name: exit code $code after the signal ($((SECONDS - t0)) s)"
+  echo "$name: exit code $code after the signal"
   [[ $code -eq 75 ]] || { echo "FAIL: expected 75"; tail -5 "$work/$name.log"; status=1; }
   grep -q "stop requested" "$work/$name.log" || { echo "FAIL: no stop message"; status=1; }
   [[ -f "$dir/checkpoints/latest" ]] || { echo "FAIL: no checkpoint"; status=1; }
@@ -38,7 +38,7 @@ check_stop() {
   grep -q "already holds a run" "$work/$name.again" || { echo "FAIL: no refusal message"; status=1; }
   "$@" train "$config" "${sets[@]}" --run-dir "$dir" --resume auto > "$work/$name.resume" 2>&1 &
   pid=$!
-  sleep 2
+  wait_for 300 grep -q "resuming from" "$work/$name.resume"
   kill -USR1 "$pid"
   wait "$pid"
   code=$?

@@ -1,6 +1,7 @@
 // strata data convert|inspect: makes HDF5 shards from IDX, PNG or synthetic images and
 // summarises a data set (docs/data-format.md).
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -8,6 +9,7 @@
 #include "core/data/convert.h"
 #include "core/error.h"
 #include "trainers/cli/commands.h"
+#include "trainers/signals.h"
 
 namespace strata::cli {
 
@@ -94,30 +96,10 @@ void reject_others(const std::map<std::string, std::string>& flags,
                                                  << kUsage);
 }
 
-int convert(const Args& args) {
-  const std::set<std::string> common = {"format", "out", "shard-size", "compression"};
-  const auto flags = parse_flags(args, 1,
-                                 {"format", "images", "labels", "input", "out", "shard-size",
-                                  "compression", "count", "shape", "seed", "classes"},
-                                 {"overwrite"}, nullptr);
-  const auto format_it = flags.find("format");
-  STRATA_CHECK(format_it != flags.end(), "convert needs --format idx|png|synthetic\n" << kUsage);
-  const std::string format = format_it->second;
-  ConvertOptions options;
-  options.out_dir = need(flags, "out", format);
-  options.overwrite = flags.count("overwrite") > 0;
-  if (flags.count("shard-size")) options.shard_size = to_int("shard-size", flags.at("shard-size"));
-  if (flags.count("compression")) {
-    const std::string c = flags.at("compression");
-    STRATA_CHECK(c == "gzip" || c == "none", "--compression '" << c << "', expected gzip or none\n"
-                                                               << kUsage);
-    options.gzip = c == "gzip";
-  }
-  auto allowed = [&](std::set<std::string> extra) {
-    extra.insert(common.begin(), common.end());
-    extra.insert("overwrite");
-    return extra;
-  };
+// Runs the conversion of one --format; allowed(extra) is the set of flags that format accepts.
+int convert_format(const std::string& format, const std::map<std::string, std::string>& flags,
+                   const ConvertOptions& options,
+                   const std::function<std::set<std::string>(std::set<std::string>)>& allowed) {
   ConvertResult r;
   if (format == "idx") {
     reject_others(flags, allowed({"images", "labels"}), format);
@@ -153,6 +135,44 @@ int convert(const Args& args) {
   for (size_t k = 0; k < r.class_names.size(); ++k)
     std::printf("  class %zu: %s\n", k, r.class_names[k].c_str());
   return 0;
+}
+
+int convert(const Args& args) {
+  const std::set<std::string> common = {"format", "out", "shard-size", "compression"};
+  const auto flags = parse_flags(args, 1,
+                                 {"format", "images", "labels", "input", "out", "shard-size",
+                                  "compression", "count", "shape", "seed", "classes"},
+                                 {"overwrite"}, nullptr);
+  const auto format_it = flags.find("format");
+  STRATA_CHECK(format_it != flags.end(), "convert needs --format idx|png|synthetic\n" << kUsage);
+  const std::string format = format_it->second;
+  ConvertOptions options;
+  options.out_dir = need(flags, "out", format);
+  options.overwrite = flags.count("overwrite") > 0;
+  if (flags.count("shard-size")) options.shard_size = to_int("shard-size", flags.at("shard-size"));
+  if (flags.count("compression")) {
+    const std::string c = flags.at("compression");
+    STRATA_CHECK(c == "gzip" || c == "none", "--compression '" << c << "', expected gzip or none\n"
+                                                               << kUsage);
+    options.gzip = c == "gzip";
+  }
+  auto allowed = [&](std::set<std::string> extra) {
+    extra.insert(common.begin(), common.end());
+    extra.insert("overwrite");
+    return extra;
+  };
+  // Ctrl-C, SIGTERM or SIGHUP stop the conversion between batches: nothing is written (the
+  // temporary folder is removed) and the exit code is 128 + the signal.
+  install_stop_handlers(
+      "\nstrata: Ctrl-C: stopping the conversion; nothing is written (Ctrl-C again: at once)\n");
+  options.cancelled = [] { return stop_requested(); };
+  try {
+    return convert_format(format, flags, options, allowed);
+  } catch (const Error& e) {
+    if (!stop_requested()) throw;
+    std::fprintf(stderr, "strata data convert: %s: %s\n", stop_signal_name(), e.message().c_str());
+    return 128 + stop_signal();
+  }
 }
 
 int inspect(const Args& args) {

@@ -38,6 +38,7 @@ const char* kUsage =
 }  // namespace
 
 int run_train(const Args& args) {
+  install_stop_handlers();  // from the start: a signal during set-up still ends cleanly
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
     std::printf("%s", kUsage);
     return 0;
@@ -81,11 +82,6 @@ int run_train(const Args& args) {
   const Experiment e = load_experiment(config, overrides);
   namespace fs = std::filesystem;
   if (run_dir.empty()) run_dir = (fs::path("runs") / fs::path(config).stem()).string();
-  std::error_code ec;
-  if (resume.empty() && fs::exists(fs::path(run_dir) / "checkpoints" / "latest", ec))
-    STRATA_THROW("the run folder " << run_dir << " already holds a run (checkpoints/latest); "
-                                   << "continue it with --resume auto, or give another "
-                                   << "--run-dir for a new run");
   RunOptions o;
   o.run_dir = run_dir;
   o.resume = resume;

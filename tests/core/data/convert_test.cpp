@@ -5,6 +5,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "tests/core/data/data_test_util.h"
@@ -190,6 +193,52 @@ TEST(ConvertSynthetic, DeterministicWhateverTheShardSize) {
   for (int64_t l : ra.labels) EXPECT_TRUE(l >= 0 && l < 10);
   expect_contains(error_of([&] { convert_synthetic(0, 3, 4, 5, 1, 10, a); }), {"--count 0"});
   expect_contains(error_of([&] { convert_synthetic(5, 0, 4, 5, 1, 10, a); }), {"--shape 0,4,5"});
+}
+
+// A conversion writes into a hidden temporary folder beside OUT and renames it into place once
+// every shard is complete: a cancelled or failed one leaves neither OUT nor the temporary folder.
+TEST(ConvertSynthetic, AllOrNothing) {
+  TempDir dir;
+  ConvertOptions o;
+  o.out_dir = dir.path("out");
+  o.shard_size = 10;
+  int asked = 0;
+  o.cancelled = [&] { return ++asked == 3; };  // during the third shard
+  expect_contains(error_of([&] { convert_synthetic(50, 1, 4, 4, 1, 3, o); }),
+                  {"interrupted", "nothing was written to " + dir.path("out")});
+  EXPECT_EQ(dir.files(), std::vector<std::string>{}) << "no output folder, no temporary one";
+
+  o.cancelled = nullptr;
+  EXPECT_EQ(convert_synthetic(50, 1, 4, 4, 1, 3, o).shards.size(), 5u);
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"out"});
+  // --overwrite swaps the whole folder: the new conversion's shards only.
+  o.overwrite = true;
+  o.shard_size = 25;
+  EXPECT_EQ(convert_synthetic(50, 1, 4, 4, 1, 3, o).shards.size(), 2u);
+  EXPECT_EQ(dir.files("out"), (std::vector<std::string>{"shard-00000.h5", "shard-00001.h5"}));
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"out"});
+  // A folder holding other files is never replaced.
+  std::ofstream(dir.path("out/README")) << "mine";
+  expect_contains(error_of([&] { convert_synthetic(50, 1, 4, 4, 1, 3, o); }),
+                  {"holds files that are not shards", "README"});
+  EXPECT_TRUE(fs::exists(dir.path("out/shard-00000.h5")));
+}
+
+// A folder with a shard writer's temporary file, or a conversion's temporary folder, is not a
+// whole data set: readers refuse it, naming what is wrong.
+TEST(OpenDataset, RefusesLeftoversOfAnUnfinishedWrite) {
+  TempDir dir;
+  ConvertOptions o;
+  o.out_dir = dir.path("out");
+  convert_synthetic(20, 1, 4, 4, 1, 3, o);
+  fs::copy_file(dir.path("out/shard-00000.h5"), dir.path("out/shard-00001.h5.tmp-99"));
+  for (const std::string& pattern : {dir.path("out"), dir.path("out/shard-*.h5")})
+    expect_contains(error_of([&] { open_dataset(pattern); }),
+                    {"shard-00001.h5.tmp-99", "interrupted write"});
+  fs::create_directories(dir.path(".out.partial-99-abc"));
+  fs::copy_file(dir.path("out/shard-00000.h5"), dir.path(".out.partial-99-abc/shard-00000.h5"));
+  expect_contains(error_of([&] { open_dataset(dir.path(".out.partial-99-abc")); }),
+                  {"temporary folder of a conversion that did not finish"});
 }
 
 TEST(InspectDataset, HistogramMeanAndStd) {
