@@ -274,8 +274,9 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
                                pos.global_step};
         if (o.after_step) o.after_step(pos.global_step);
 
-        // Logging (collective: every rank reaches it at the same step).
-        if (window.steps == e.logging.every_steps || s + 1 == spe) {
+        // Logging (collective: every rank reaches it at the same step), at the same steps of an
+        // epoch whether or not the run was resumed inside it.
+        if ((s + 1) % e.logging.every_steps == 0 || s + 1 == spe) {
           double wait = 0;
           const Metrics avg = window.mean_over_ranks(*comm, &wait);
           shown = avg;
