@@ -16,17 +16,15 @@ out=data/fashion-mnist
 }
 for split in train:train t10k:test; do
   name=${split%%:*} dir=$out/${split##*:}
-  if [[ ! -d $dir ]]; then
-    rm -rf "$dir.partial"
+  if [[ ! -d $dir ]]; then   # a conversion makes the folder only once every shard is written
     "$build/bin/strata" data convert --format idx --images "$src/$name-images-idx3-ubyte.gz" \
-      --labels "$src/$name-labels-idx1-ubyte.gz" --out "$dir.partial" --shard-size 10000
-    mv "$dir.partial" "$dir"   # a half-converted folder never looks finished
+      --labels "$src/$name-labels-idx1-ubyte.gz" --out "$dir" --shard-size 10000
   fi
 done
 "$build/bin/strata" data inspect "$out/train"
 
 ranks=${STRATA_RANKS:-2}
-cores=$(nproc)
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)  # nproc obeys OMP_NUM_THREADS
 threads=$(( cores / ranks > 0 ? cores / ranks : 1 ))   # OpenMP threads per rank
 run=runs/fashion_stacked_ae_classifier_$(date +%Y%m%d-%H%M%S)
 mpi_flags=(--oversubscribe)

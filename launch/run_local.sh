@@ -26,7 +26,7 @@ shift $((OPTIND - 1))
 gpus=0
 command -v nvidia-smi > /dev/null && gpus=$(nvidia-smi -L 2> /dev/null | grep -c '^GPU' || true)
 sockets=$(lscpu -p=SOCKET 2> /dev/null | grep -v '^#' | sort -u | wc -l)
-cores=$(nproc)
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)  # nproc obeys OMP_NUM_THREADS
 if [[ -z $ranks ]]; then
   if (( gpus > 0 )); then ranks=$gpus; else ranks=$(( sockets > 0 ? sockets : 1 )); fi
 fi

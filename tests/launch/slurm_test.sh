@@ -136,6 +136,7 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=pmix
+FirstJobId=$(( (RANDOM % 30000) * 1000 + 1 ))
 ReturnToService=2
 SchedulerParameters=sched_interval=2
 JobRequeue=1
@@ -145,7 +146,11 @@ InactiveLimit=0
 $NODELINE NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
-# a cgroup.conf is not read with proctrack/linuxproc + task/none
+# a cgroup.conf is not read with proctrack/linuxproc + task/none. The PMIx plugin's per-step
+# folders go to our folder, not /tmp (and a random FirstJobId keeps two of these tests on one
+# machine - two build folders tested at once - from sharing job ids).
+mkdir -p "$WORK/pmix"
+echo "PMIxCliTmpDirBase=$WORK/pmix" >"$WORK/mpi.conf"
 export SLURM_CONF=$WORK/slurm.conf
 # Jobs inherit this environment: no OMP_NUM_THREADS (ctest sets one), so that Strata sizes each
 # rank's threads itself, as it must for a user who starts it with srun.

@@ -3,7 +3,7 @@
 #   make_workdir NAME   sets $work to a new folder under $TMPDIR (ctest points TMPDIR into the
 #                       build tree), removed on every exit path: normal exit, a failed check,
 #                       and SIGINT/SIGTERM/SIGHUP (ctest's timeout), which first end the jobs
-#                       this shell started.
+#                       this shell started. STRATA_TEST_KEEP=1 keeps it (to debug a failure).
 #   wait_for SECONDS COMMAND...
 #                       polls COMMAND every 0.1 s until it succeeds; returns 1 after SECONDS.
 #                       The bound only keeps a broken program from hanging the suite: tests wait
@@ -28,7 +28,11 @@ _test_lib_cleanup() {
     kill -KILL $jobs_left 2> /dev/null
     wait 2> /dev/null
   fi
-  [[ -n ${work:-} ]] && rm -rf "$work"
+  if [[ -n ${STRATA_TEST_KEEP:-} ]]; then
+    echo "kept $work (STRATA_TEST_KEEP)"
+  elif [[ -n ${work:-} ]]; then
+    rm -rf "$work"
+  fi
   exit "$rc"
 }
 
