@@ -1,6 +1,5 @@
 #include "bench/data_source.h"
 
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -70,26 +69,14 @@ std::string synthetic_shards(const Shape& sample, int64_t count, uint64_t seed) 
                                     (std::to_string(c) + "x" + std::to_string(h) + "x" +
                                      std::to_string(w) + "-" + std::to_string(count));
   std::error_code ec;
-  if (std::filesystem::exists(dir / "done", ec)) return dir.string();
-  // Written under a private name, then renamed: a concurrent or interrupted run never sees a
-  // half-written cache.
-  const std::filesystem::path part = dir.string() + ".part-" + std::to_string(getpid());
-  std::filesystem::remove_all(part, ec);
+  if (std::filesystem::is_directory(dir, ec)) return dir.string();
+  // A conversion makes its folder only once every shard is written (core/data/convert.h), so a
+  // concurrent or interrupted run never sees a half-written cache.
   ConvertOptions co;
-  co.out_dir = part.string();
+  co.out_dir = dir.string();
   co.shard_size = (count + 1) / 2;  // two shards, so batches cross a shard boundary
+  co.overwrite = true;              // another run may have made the same cache meanwhile
   convert_synthetic(count, c, h, w, seed, 10, co);
-  std::filesystem::create_directories(dir.parent_path());
-  {
-    std::FILE* f = std::fopen((part / "done").c_str(), "w");
-    if (f) std::fclose(f);
-  }
-  std::filesystem::rename(part, dir, ec);
-  if (ec) std::filesystem::remove_all(part, ec);  // another run got there first
-  STRATA_CHECK(std::filesystem::exists(dir / "done"),
-               "could not create the benchmark's synthetic shards in " << dir.string()
-                                                                       << "; set TMPDIR to a "
-                                                                          "writable folder");
   return dir.string();
 }
 

@@ -38,7 +38,7 @@ TEST_F(BenchDataTest, DefaultIsSyntheticShardsThroughTheReader) {
   EXPECT_LE(hi, 1.0f);
   EXPECT_LT(lo, -0.5f);
   // The shards are cached under $TMPDIR/strata-bench and reused.
-  EXPECT_TRUE(fs::exists(dir_ / "strata-bench" / "1x28x28-4096" / "done"));
+  EXPECT_TRUE(fs::exists(dir_ / "strata-bench" / "1x28x28-4096" / "shard-00001.h5"));
   auto again = make_bench_data("synthetic", info, Shape{1, 28, 28}, 16, 4, 1);
   EXPECT_EQ(again->next(0).shape(), (Shape{16, 1, 28, 28}));
 }
