@@ -1,6 +1,5 @@
 #include "bench/data_source.h"
 
-
 #include <cstdlib>
 #include <filesystem>
 
