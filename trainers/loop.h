@@ -5,13 +5,14 @@
 //   -> learning rate = configured lr * schedule factor (trainers/schedule.h)
 //   -> phase.step (data-parallel: ParallelNet reducers inside)
 //   -> every logging.every_steps: values averaged over ranks -> metrics.jsonl and progress
-//   -> every step: do all ranks agree to stop (SIGUSR1/SIGTERM)? then checkpoint and stop
+//   -> every step: do all ranks agree to stop (trainers/signals.h)? then checkpoint and stop
 //   -> checkpoint.every_steps, and at the end of each epoch and phase: a checkpoint
 //   -> end of epoch: phase.evaluate (test metrics) and pictures (samples/)
 //
 // The run folder (rank 0 writes it): config.yaml (the resolved experiment), metrics.jsonl,
-// checkpoints/ (trainers/run/checkpoint.h) and samples/. Rank 0 reads a checkpoint to resume
-// and broadcasts it, so only rank 0 needs to see the run folder.
+// checkpoints/ (trainers/run/checkpoint.h) and samples/; whether a run may start or continue in
+// it is trainers/run/run_folder.h's decision, taken before anything is written. Rank 0 reads a
+// checkpoint to resume and broadcasts it, so only rank 0 needs to see the run folder.
 //
 // Resume: the position (phase, epoch, step in epoch, global step) and every registered tensor
 // come from the checkpoint; random draws are keyed by (seed, step, sample) and the data order by

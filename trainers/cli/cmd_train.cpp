@@ -32,8 +32,11 @@ const char* kUsage =
     "                    when set, else each rank's share of the CPUs it may use (ranks of\n"
     "                    one node that may use the same CPUs split them)\n"
     "\n"
-    "SIGUSR1 or SIGTERM: every rank checkpoints at the next step and the run exits with code 75\n"
-    "(resumable: run the same command with --resume auto).\n";
+    "Ctrl-C, SIGTERM, SIGHUP or SIGUSR1: every rank checkpoints at the next step and the run exits\n"
+    "with code 75 (resumable: run the same command with --resume auto); a second Ctrl-C ends it at\n"
+    "once. Under mpirun send SIGUSR1 to mpirun, or start with launch/run_local.sh, which does.\n"
+    "A run folder holds one run: a new run in a folder that holds one is refused, and --resume\n"
+    "with other settings is refused with the keys that differ.\n";
 
 }  // namespace
 
