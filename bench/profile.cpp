@@ -130,7 +130,7 @@ void profile_step(TrainStep& step, const Tensor& real, int reps, std::FILE* out)
   const ModelTimes g = profile_model(gan.g, z, "generator", false, reps, out);
   const ModelTimes d = profile_model(gan.d, real, "discriminator", true, reps, out);
   Tensor logits = gan.d.output();  // shares D's output buffer; only read below
-  Tensor target(logits.shape()), dlogit(logits.shape());
+  Tensor target = Tensor::zeros(logits.shape()), dlogit(logits.shape());
   BCEWithLogitsLoss bce;
   const double loss = time_median(reps, [&] { bce.forward_backward(logits, target, dlogit); });
   const OptimTimes og = profile_optimizer(gan.g, reps);

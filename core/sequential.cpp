@@ -77,8 +77,10 @@ void Sequential::build(const Shape& sample_shape, uint64_t seed) {
     slot.count = total - slot.offset;
   }
   output_sample_shape_ = sample_of(s);
-  params_ = Tensor(Shape{total});
-  grads_ = Tensor(Shape{total});
+  // Zeros also in the alignment gaps between tensors (the optimizer and the all-reduce pass over
+  // the whole buffers).
+  params_ = Tensor::zeros(Shape{total});
+  grads_ = Tensor::zeros(Shape{total});
   uint32_t param_index = 0;
   for (auto& slot : layers_) {
     int64_t off = slot.offset;

@@ -35,7 +35,7 @@ Shape BatchNorm::build(const Shape& in) {
   c_ = in[1];
   spatial_ = in.rank() == 4 ? in[2] * in[3] : 1;
   STRATA_CHECK(c_ > 0 && spatial_ > 0, "batchnorm: input " << in.str() << " has no values");
-  running_mean_ = Tensor(Shape{c_});  // zeros
+  running_mean_ = Tensor::zeros(Shape{c_});
   running_var_ = Tensor(Shape{c_});
   running_var_.fill(1.0f);
   mean_ = Tensor(Shape{c_});

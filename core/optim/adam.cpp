@@ -16,7 +16,7 @@ namespace {
 constexpr int64_t kParallelMin = 16384;  // below this, a parallel loop costs more than it saves
 }
 
-Adam::Adam(const AdamOptions& o) : o_(o), step_count_(Shape{1}) {
+Adam::Adam(const AdamOptions& o) : o_(o), step_count_(Tensor::zeros(Shape{1})) {
   const char* name = o.decoupled ? "adamw" : "adam";
   STRATA_CHECK(o.lr >= 0.0f, name << ": lr must be >= 0, got " << o.lr);
   STRATA_CHECK(o.beta1 >= 0.0f && o.beta1 < 1.0f,
@@ -35,8 +35,8 @@ void Adam::step(Tensor& params, const Tensor& grads) {
                                           << " and gradients " << grads.shape().str()
                                           << " differ in size");
   if (m_.empty() && v_.empty()) {
-    m_ = Tensor(Shape{n});  // the only allocations, on the first step
-    v_ = Tensor(Shape{n});
+    m_ = Tensor::zeros(Shape{n});  // the only allocations, on the first step
+    v_ = Tensor::zeros(Shape{n});
   } else {
     STRATA_CHECK(m_.numel() == n && v_.numel() == n,
                  kind() << ": this optimizer's state is for " << m_.numel()

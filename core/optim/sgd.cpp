@@ -14,7 +14,7 @@ namespace {
 constexpr int64_t kParallelMin = 16384;  // below this, a parallel loop costs more than it saves
 }
 
-SGD::SGD(const SGDOptions& o) : o_(o), step_count_(Shape{1}) {
+SGD::SGD(const SGDOptions& o) : o_(o), step_count_(Tensor::zeros(Shape{1})) {
   STRATA_CHECK(o.lr >= 0.0f, "sgd: lr must be >= 0, got " << o.lr);
   STRATA_CHECK(o.momentum >= 0.0f, "sgd: momentum must be >= 0, got " << o.momentum);
   STRATA_CHECK(o.weight_decay >= 0.0f, "sgd: weight_decay must be >= 0, got " << o.weight_decay);
@@ -28,7 +28,7 @@ void SGD::step(Tensor& params, const Tensor& grads) {
   STRATA_CHECK(grads.numel() == n, "sgd: parameters " << params.shape().str() << " and gradients "
                                                       << grads.shape().str() << " differ in size");
   if (velocity_.empty()) {
-    velocity_ = Tensor(Shape{n});  // the one allocation, on the first step
+    velocity_ = Tensor::zeros(Shape{n});  // the one allocation, on the first step
   } else {
     STRATA_CHECK(velocity_.numel() == n,
                  "sgd: this optimizer's state is for "

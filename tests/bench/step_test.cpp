@@ -115,7 +115,7 @@ TEST(BenchStep, GanStepLeavesOnlyTheDiscriminatorStepsGradientsInD) {
     for (int64_t j = 0; j < 100; ++j) z[i * 100 + j] = rng.normal();
   }
   const Tensor& fake = g.forward(z, ctx);
-  Tensor ones(Shape{2, 1}), zeros(Shape{2, 1}), dl(Shape{2, 1});
+  Tensor ones(Shape{2, 1}), zeros = Tensor::zeros(Shape{2, 1}), dl(Shape{2, 1});
   ones.fill(1.0f);
   BCEWithLogitsLoss bce;
   d.zero_grads();

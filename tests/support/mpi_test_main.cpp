@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/memory.h"
 
 namespace strata {
 
@@ -65,6 +66,7 @@ class CommRenewer : public ::testing::EmptyTestEventListener {
 }  // namespace strata
 
 int main(int argc, char** argv) {
+  strata::set_new_memory_fill(strata::NewMemoryFill::kNaN);  // as tests/support/test_main.cpp
   ::testing::InitGoogleTest(&argc, argv);
   std::unique_ptr<strata::Communicator> harness, comm;
   try {

@@ -64,7 +64,7 @@ int64_t feature_dim(Sequential& classifier) {
                "layer); this one has "
                    << classifier.num_layers());
   // The output shape of layer num_layers() - 2 for one sample: run one zero sample through it.
-  Tensor x(batched(1, classifier.input_sample_shape()));
+  const Tensor x = Tensor::zeros(batched(1, classifier.input_sample_shape()));
   classifier.forward(x, eval_context());
   return classifier.activation(classifier.num_layers() - 2).numel();
 }

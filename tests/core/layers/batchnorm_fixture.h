@@ -19,9 +19,9 @@ struct Bn {
     layer.build(in);
     const int64_t c = in[1];
     gamma = Tensor(Shape{c});
-    beta = Tensor(Shape{c});
-    dgamma = Tensor(Shape{c});
-    dbeta = Tensor(Shape{c});
+    beta = Tensor::zeros(Shape{c});
+    dgamma = Tensor::zeros(Shape{c});
+    dbeta = Tensor::zeros(Shape{c});
     gamma.fill(1.0f);
     Tensor p[2] = {gamma, beta}, g[2] = {dgamma, dbeta};  // copies share storage
     layer.bind(p, g);

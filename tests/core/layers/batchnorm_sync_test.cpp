@@ -298,7 +298,7 @@ TEST(SyncBatchNorm, GlobalBatchOfOneValueThrows) {
   a.layer.set_cross_rank_sum(two.rank(0));
   b.layer.set_cross_rank_sum(two.rank(1));
   Bn* bns[2] = {&a, &b};
-  Tensor xs[2] = {Tensor(Shape{1, 3}), Tensor(Shape{1, 3})};
+  Tensor xs[2] = {Tensor::zeros(Shape{1, 3}), Tensor(Shape{1, 3})};
   Tensor ys[2] = {Tensor(Shape{1, 3}), Tensor(Shape{1, 3})};
   xs[1].fill(2.0f);
   EXPECT_NO_THROW(on_ranks(2, [&](int r) { bns[r]->layer.forward(xs[r], ys[r], mode(true)); }));

@@ -118,7 +118,7 @@ struct BoundLayer {
     uint32_t s = stream;
     for (const ParamSpec& spec : layer.param_specs()) {
       params.emplace_back(spec.shape);
-      grads.emplace_back(spec.shape);
+      grads.push_back(Tensor::zeros(spec.shape));
       fill_random(params.back(), s++, 0.5f);
     }
     layer.bind(params, grads);

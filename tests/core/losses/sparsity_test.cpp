@@ -49,7 +49,7 @@ TEST(SparsityPenalty, KLHandComputed) {
 
 TEST(SparsityPenalty, KLClampsCollapsedUnits) {
   float av[2] = {0.0f, 1.0f};  // unit means 0 and 1: log(0) without the clamp
-  Tensor a = Tensor::view(av, Shape{1, 2}), da(Shape{1, 2});
+  Tensor a = Tensor::view(av, Shape{1, 2}), da = Tensor::zeros(Shape{1, 2});
   SparsityPenalty p = make(SparsityOptions::Kind::kKL, 0.05f, 1.0f);
   EXPECT_TRUE(std::isfinite(p.value(a)));
   p.add_grad(a, da);
@@ -60,7 +60,7 @@ TEST(SparsityPenalty, KLClampsCollapsedUnits) {
 
 TEST(SparsityPenalty, L1HandComputed) {
   float av[4] = {0.5f, -1.0f, 2.0f, 0.0f};
-  Tensor a = Tensor::view(av, Shape{2, 2}), da(Shape{2, 2});
+  Tensor a = Tensor::view(av, Shape{2, 2}), da = Tensor::zeros(Shape{2, 2});
   SparsityPenalty p = make(SparsityOptions::Kind::kL1, 0.05f, 0.1f);
   // sum |a| = 3.5 over N = 2 samples: 0.1 * 3.5 / 2 = 0.175.
   EXPECT_FLOAT_EQ(p.value(a), 0.175f);

@@ -171,7 +171,7 @@ std::string small_checkpoint(const TempDir& dir) {
 TEST(Checkpoint, MissingItemIsAnErrorNamingFileGroupAndName) {
   TempDir dir;
   const std::string path = small_checkpoint(dir);
-  Tensor w(Shape{3}), b(Shape{2}), extra(Shape{4});
+  Tensor w = Tensor::zeros(Shape{3}), b(Shape{2}), extra(Shape{4});
   StateRegistry r;
   r.add("net/m", "0.dense.weight", &w);
   r.add("net/m", "0.dense.bias", &b);
