@@ -17,6 +17,7 @@
 #include "bench/stats.h"
 #include "bench/step.h"
 #include "core/blas.h"
+#include "core/cpu_threads.h"
 #include "core/error.h"
 
 namespace strata::bench {

@@ -1,7 +1,6 @@
 #include "core/blas.h"
 
 #include <cblas.h>
-#include <omp.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -30,16 +29,6 @@ const char* blas_preferred_coretype() {
     return "SkylakeX";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
   return nullptr;
-}
-
-int cpu_threads() {
-  return omp_get_max_threads();
-}
-
-void set_cpu_threads(int n) {
-  if (n <= 0) return;
-  omp_set_num_threads(n);
-  openblas_set_num_threads(n);
 }
 
 }  // namespace strata

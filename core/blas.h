@@ -21,8 +21,4 @@ const char* blas_preferred_coretype();
 // The kernel family OpenBLAS runs ("SkylakeX", "Haswell", "Prescott"...).
 const char* blas_coretype();
 
-// The number of threads Strata's CPU kernels use (OpenMP and OpenBLAS).
-int cpu_threads();
-void set_cpu_threads(int n);
-
 }  // namespace strata

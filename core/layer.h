@@ -1,10 +1,11 @@
 // The Layer interface: explicit forward and backward, no tape.
 //
 // Shapes always include the batch dimension first. A layer declares its parameters
-// (param_specs); the model allocates them in one flat buffer and one flat gradient buffer and
-// hands the layer views into both (bind). setup() is called whenever the input shape changes,
-// and is the only place a layer may allocate scratch memory; forward and backward then allocate
-// nothing.
+// (param_specs); the model allocates them in one flat buffer and one flat gradient buffer on its
+// device and hands the layer views into both (bind). setup() is called whenever the input shape
+// changes and says what scratch memory the layer needs; the model allocates it on its device and
+// hands it over (bind_scratch). forward and backward then allocate nothing, and run their compute
+// through the ops of the step's backend (core/backend.h).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/init.h"
 #include "core/shape.h"
 #include "core/tensor.h"
@@ -25,6 +27,17 @@ struct StepContext {
   uint64_t seed = 0;          // experiment seed
   uint64_t step = 0;          // optimizer step, for random draws
   int64_t sample_offset = 0;  // global index of this batch's first sample, for random draws
+  Backend* backend = &cpu_backend();  // where the model lives and its ops run
+};
+
+// Scratch memory a layer needs for one input shape, in floats:
+//   workspace  used only inside one forward or one backward call; shared by all the layers of a
+//              model (the model allocates the largest);
+//   saved      written by forward and read by the next backward (a dropout mask, BatchNorm's
+//              batch statistics); the layer's own.
+struct ScratchNeeds {
+  int64_t workspace = 0;
+  int64_t saved = 0;
 };
 
 // A blocking, in-place sum of `count` floats over all data-parallel ranks, for layers whose
@@ -63,8 +76,19 @@ class Layer {
   // Non-parameter state that is saved with the model and kept equal on all ranks
   // (BatchNorm's running statistics).
   virtual std::vector<Tensor*> state() { return {}; }
-  // Called when the input's batch size changes (full shape, batch first): size scratch buffers.
-  virtual void setup(const Shape& in) { (void)in; }
+  // Called when the input's shape changes (full shape, batch first): plans the computation for
+  // that shape on `backend` (the model's) and says what scratch it needs. Then bind_scratch hands
+  // the scratch over: views on the model's device of at least the sizes asked for (empty when 0),
+  // valid until the next setup. Their values are unspecified: a layer writes what it reads.
+  virtual ScratchNeeds setup(const Shape& in, Backend& backend) {
+    (void)in;
+    (void)backend;
+    return {};
+  }
+  virtual void bind_scratch(Tensor workspace, Tensor saved) {
+    (void)workspace;
+    (void)saved;
+  }
   // Layers that can use global-batch statistics (BatchNorm) keep `sum` (not owned; nullptr: this
   // rank's batch only, the default). Others ignore it.
   virtual void set_cross_rank_sum(CrossRankSum* sum) { (void)sum; }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/ops/fill.h"
 
 namespace strata {
 
@@ -58,8 +59,9 @@ void Sequential::add(std::unique_ptr<Layer> layer, std::string name) {
   layers_.push_back(std::move(slot));
 }
 
-void Sequential::build(const Shape& sample_shape, uint64_t seed) {
+void Sequential::build(const Shape& sample_shape, uint64_t seed, Device device) {
   STRATA_CHECK(!built_, "model built twice");
+  device_ = device;
   STRATA_CHECK(!layers_.empty(), "a model needs at least one layer");
   input_sample_shape_ = sample_shape;
   Shape s = batched(1, sample_shape);
@@ -77,17 +79,25 @@ void Sequential::build(const Shape& sample_shape, uint64_t seed) {
     slot.count = total - slot.offset;
   }
   output_sample_shape_ = sample_of(s);
-  // Zeros also in the alignment gaps between tensors (the optimizer and the all-reduce pass over
-  // the whole buffers).
-  params_ = Tensor::zeros(Shape{total});
-  grads_ = Tensor::zeros(Shape{total});
+  // Initialised on the host, then moved to the device. Zeros also in the alignment gaps between
+  // tensors (the optimizer and the all-reduce pass over the whole buffers).
+  Tensor host = Tensor::zeros(Shape{total});
   uint32_t param_index = 0;
   for (auto& slot : layers_) {
     int64_t off = slot.offset;
     for (const ParamSpec& p : slot.layer->param_specs()) {
-      Tensor v = Tensor::view(params_.data() + off, p.shape);
-      Tensor g = Tensor::view(grads_.data() + off, p.shape);
+      Tensor v = Tensor::view(host.data() + off, p.shape);
       initialize(v, p.init, seed, param_index++);
+      off += align_up(p.shape.numel());
+    }
+  }
+  params_ = device_.is_cpu() ? host : host.to(device_);
+  grads_ = Tensor::zeros(Shape{total}).to(device_);
+  for (auto& slot : layers_) {
+    int64_t off = slot.offset;
+    for (const ParamSpec& p : slot.layer->param_specs()) {
+      Tensor v = Tensor::view(params_.data() + off, p.shape, device_);
+      Tensor g = Tensor::view(grads_.data() + off, p.shape, device_);
       slot.params.push_back(v);
       slot.grads.push_back(g);
       named_.push_back({slot.name + "." + p.name, v, g, off, p.decay});
@@ -95,26 +105,55 @@ void Sequential::build(const Shape& sample_shape, uint64_t seed) {
     }
     slot.layer->bind(slot.params, slot.grads);
   }
-  acts_.resize(layers_.size());
+  acts_.assign(layers_.size(), Tensor(Shape{1}, device_));
+  for (Tensor& g : gbuf_) g = Tensor(Shape{1}, device_);
+  workspace_ = Tensor(Shape{1}, device_);
+  saved_ = Tensor(Shape{1}, device_);
   built_ = true;
 }
 
 void Sequential::prepare(const Shape& in) {
   Shape s = in;
-  int64_t max_grad = in.numel();
+  int64_t max_grad = in.numel(), workspace = 0, saved = 0;
+  std::vector<ScratchNeeds> needs(layers_.size());
+  std::vector<int64_t> saved_at(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i) {
-    layers_[i].layer->setup(s);
+    needs[i] = layers_[i].layer->setup(s, backend());
+    workspace = std::max(workspace, needs[i].workspace);
+    saved_at[i] = saved;
+    saved += align_up(needs[i].saved);
     s = out_shapes_[i].with_batch(in[0]);
     acts_[i].resize(s);
     max_grad = std::max(max_grad, s.numel());
   }
   gbuf_[0].resize(Shape{max_grad});
   gbuf_[1].resize(Shape{max_grad});
+  workspace_.resize(Shape{std::max<int64_t>(workspace, 1)});
+  saved_.resize(Shape{std::max<int64_t>(saved, 1)});
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Tensor ws = needs[i].workspace > 0
+                          ? Tensor::view(workspace_.data(), Shape{needs[i].workspace}, device_)
+                          : Tensor();
+    const Tensor sv = needs[i].saved > 0 ? Tensor::view(saved_.data() + saved_at[i],
+                                                        Shape{needs[i].saved}, device_)
+                                         : Tensor();
+    layers_[i].layer->bind_scratch(ws, sv);
+  }
   current_in_ = in;
 }
 
-const Tensor& Sequential::forward(const Tensor& x, const StepContext& ctx) {
+StepContext Sequential::on_device(const StepContext& ctx) const {
+  StepContext c = ctx;
+  c.backend = &backend_for(device_);
+  return c;
+}
+
+const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
   STRATA_CHECK(built_, "forward on a model that was not built");
+  STRATA_CHECK(x.device() == device_, "model input on " << x.device().str() << ", but the model "
+                                                        << "lives on " << device_.str()
+                                                        << "; copy the batch there first");
+  const StepContext ctx = on_device(step);
   if (x.shape() != current_in_) {
     STRATA_CHECK(x.rank() >= 1 && sample_of(x.shape()) == input_sample_shape_,
                  "model input has shape " << x.shape().str() << ", but the model was built for "
@@ -132,7 +171,9 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& ctx) {
   return acts_.back();
 }
 
-const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx, bool want_input_grad) {
+const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
+                                   bool want_input_grad) {
+  const StepContext ctx = on_device(step);
   STRATA_CHECK(dy.shape() == acts_.back().shape(),
                "output gradient " << dy.shape().str() << " does not match the model output "
                                   << acts_.back().shape().str());
@@ -140,9 +181,9 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx, boo
   Tensor cur = dy;
   int buf = 0;
   if (layers_[n - 1].output_grad_hook) {  // dy is the caller's: copy before adding to it
-    Tensor copy = Tensor::view(gbuf_[1].data(), dy.shape());
-    copy.copy_from(dy);
-    cur = copy;
+    Tensor own = Tensor::view(gbuf_[1].data(), dy.shape(), device_);
+    copy(own, dy, backend().stream());
+    cur = own;
     buf = 0;
   }
   for (int i = n - 1; i >= 0; --i) {
@@ -152,7 +193,7 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& ctx, boo
     const bool need_dx = i > 0 || want_input_grad;
     if (need_dx) {
       const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
-      dx = Tensor::view(gbuf_[buf].data(), in_shape);
+      dx = Tensor::view(gbuf_[buf].data(), in_shape, device_);
     }
     slot.layer->backward(i > 0 ? acts_[i - 1] : *input_, acts_[i], cur, need_dx ? &dx : nullptr,
                          ctx);
@@ -173,7 +214,7 @@ void Sequential::add_output_grad_hook(int layer,
 }
 
 void Sequential::zero_grads() {
-  grads_.fill(0.0f);
+  dispatch(backend(), [&](auto& be) { fill(be, grads_.data(), grads_.numel(), 0.0f); });
 }
 
 void Sequential::set_cross_rank_sum(CrossRankSum* sum) {

@@ -2,8 +2,10 @@
 //
 // Every parameter tensor of every layer is a view into params(); its gradient is the view at the
 // same offset in grads(). All-reduce buckets are therefore slices of grads(), and an optimizer
-// step is one pass over both buffers. Activations and gradient scratch are owned here, sized on
-// the first batch of a shape and reused after, so a steady-state step allocates nothing.
+// step is one pass over both buffers. Activations, input gradients and the layers' scratch (one
+// workspace shared by all layers, and each layer's memory kept from forward to backward) are
+// owned here, on the model's device, sized on the first batch of a shape and reused after, so a
+// steady-state step allocates nothing. The model runs its layers on the backend of its device.
 #pragma once
 
 #include <functional>
@@ -35,11 +37,12 @@ class Sequential {
   // Appends a layer; `name` defaults to "<index>.<kind>".
   void add(std::unique_ptr<Layer> layer, std::string name = "");
   // Infers every shape from one sample's shape (no batch dimension, e.g. {1, 28, 28}), lays out
-  // the flat buffers and initialises the parameters from `seed`. Throws on a shape mismatch,
-  // naming the layer.
-  void build(const Shape& sample_shape, uint64_t seed);
+  // the flat buffers on `device` and initialises the parameters from `seed` (on the host, then
+  // copied). Throws on a shape mismatch, naming the layer.
+  void build(const Shape& sample_shape, uint64_t seed, Device device = Device::cpu());
 
-  // x must stay alive and unchanged until the matching backward.
+  // x (on the model's device) must stay alive and unchanged until the matching backward. The
+  // layers see ctx with the model's backend.
   const Tensor& forward(const Tensor& x, const StepContext& ctx);
   // dy: dL/d(output of the last forward). Accumulates parameter gradients (if ctx.param_grads)
   // and returns dL/dx when want_input_grad, else nullptr.
@@ -77,6 +80,8 @@ class Sequential {
   // Non-parameter state of all layers (BatchNorm running statistics), in layer order.
   std::vector<Tensor*> state();
   bool built() const { return built_; }
+  Device device() const { return device_; }
+  Backend& backend() const { return backend_for(device_); }
   // A table of layers, output shapes and parameter counts.
   std::string summary() const;
 
@@ -90,16 +95,20 @@ class Sequential {
   };
   void prepare(const Shape& in);  // sizes activations and scratch for a new input shape
 
+  StepContext on_device(const StepContext& ctx) const;
+
   std::vector<Slot> layers_;
   std::vector<NamedParam> named_;
   std::vector<Tensor> acts_;
   std::vector<Shape> out_shapes_;  // per layer, batch 1, from build()
   Tensor gbuf_[2];                 // ping-pong input-gradient buffers
+  Tensor workspace_, saved_;       // the layers' scratch (Layer::setup); saved_ in per-layer parts
   Tensor params_, grads_;
   const Tensor* input_ = nullptr;  // the last forward's input
   Tensor input_grad_;
   Shape input_sample_shape_, output_sample_shape_, current_in_;
   std::function<void(int)> grads_ready_;
+  Device device_;
   bool built_ = false;
 };
 

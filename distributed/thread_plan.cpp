@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/blas.h"
+#include "core/cpu_threads.h"
 #include "core/error.h"
 
 namespace strata {

@@ -3,10 +3,9 @@
 #pragma once
 
 #include "core/layer.h"
+#include "core/ops/activations.h"  // defines: ActivationKind, ActivationFn
 
 namespace strata {
-
-enum class ActivationKind { kReLU, kLeakyReLU, kSigmoid, kTanh };
 
 class Activation final : public Layer {
  public:
@@ -18,8 +17,7 @@ class Activation final : public Layer {
                 const StepContext& ctx) override;
 
  private:
-  ActivationKind kind_;
-  float slope_;
+  ActivationFn fn_;
 };
 
 }  // namespace strata

@@ -1,18 +1,9 @@
-// Conv2D on the CPU: im2col + GEMM, parallel over groups of images (see im2col.h).
-//
-// Each thread takes whole groups of images, builds their column matrix cols[Cin*kh*kw,
-// group*Ho*Wo] in its own scratch slice and runs single-threaded GEMMs on it (OpenBLAS's OpenMP
-// build runs a GEMM called inside a parallel region on the calling thread):
-//   forward        y[Cout, cols]  = W[Cout, K] * cols
-//   weight grad    dW[Cout, K]   += dy[Cout, cols] * cols^T   (per-thread partials, summed after)
-//   input grad     dcols[K, cols] = W^T * dy, then col2im into dx
+// Conv2D: shapes, padding and parameters; the compute is core/ops/conv2d.h's.
 #include "core/layers/conv2d.h"
-
-#include <omp.h>
 
 #include <algorithm>
 
-#include "core/blas.h"
+#include "core/cpu_threads.h"
 #include "core/error.h"
 
 namespace strata {
@@ -112,120 +103,33 @@ void Conv2D::bind(std::span<Tensor> params, std::span<Tensor> grads) {
   }
 }
 
-void Conv2D::setup(const Shape& in) {
-  const int64_t k = geom_.rows(), plane = geom_.plane(), cout = o_.filters;
-  if (geom_.is_dense()) {  // no scratch needed
-    scratch_.resize(Shape{1});
-    return;
-  }
-  split_ = split_batch(in[0], plane, k, cout * k * plane, cpu_threads());
-  const int64_t cols = split_.group * plane;
-  off_buf_ = align_floats(k * cols);
-  off_dw_ = off_buf_ + (split_.group > 1 ? align_floats(cout * cols) : 0);
-  off_db_ = off_dw_ + align_floats(cout * k);
-  slice_ = off_db_ + align_floats(cout);
-  scratch_.resize(Shape{split_.threads * slice_});
+ScratchNeeds Conv2D::setup(const Shape& in, Backend& backend) {
+  args_ = ConvArgs{geom_, o_.filters, in[0], o_.bias, cpu_threads()};
+  const int64_t ws = dispatch(backend, [&](auto& be) { return conv2d_workspace(be, args_); });
+  return {.workspace = ws, .saved = 0};
 }
 
-void Conv2D::forward(const Tensor& x, Tensor& y, const StepContext&) {
-  STRATA_CHECK(!scratch_.empty(), "conv2d: forward before setup()");
-  if (geom_.is_dense()) return forward_dense(x, y);
-  const int64_t n = x.dim(0), k = geom_.rows(), plane = geom_.plane(), cout = o_.filters;
-  const int64_t in_size = geom_.image_size(), out_size = cout * plane, group = split_.group;
-  const int64_t groups = split_.groups(n);
-  const float* w = w_.data();
-  const float* bias = o_.bias ? b_.data() : nullptr;
-  const int threads = split_.active_threads(n);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    float* cols = slice(omp_get_thread_num());
-    float* buf = cols + off_buf_;
-#pragma omp for schedule(static)
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      const int64_t n0 = gi * group, count = std::min(group, n - n0), ld = count * plane;
-      for (int64_t i = 0; i < count; ++i)
-        im2col(x.data() + (n0 + i) * in_size, geom_, cols + i * plane, ld);
-      float* yn = y.data() + n0 * out_size;
-      if (count == 1) {
-        gemm(false, false, cout, ld, k, 1.0f, w, k, cols, ld, 0.0f, yn, ld);
-        if (bias) add_channel_bias(yn, cout, plane, bias);
-      } else {
-        gemm(false, false, cout, ld, k, 1.0f, w, k, cols, ld, 0.0f, buf, ld);
-        unpack_images(buf, count, cout, plane, bias, yn);
-      }
-    }
-  }
+void Conv2D::bind_scratch(Tensor workspace, Tensor) {
+  workspace_ = workspace;
+}
+
+void Conv2D::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
+  STRATA_CHECK(args_.batch == x.dim(0), "conv2d: forward before setup() for " << x.shape().str());
+  dispatch(*ctx.backend, [&](auto& be) {
+    conv2d_forward(be, args_, x.data(), w_.data(), o_.bias ? b_.data() : nullptr, y.data(),
+                   workspace_.data());
+  });
 }
 
 void Conv2D::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
                       const StepContext& ctx) {
-  STRATA_CHECK(!scratch_.empty(), "conv2d: backward before setup()");
-  const bool want_dw = ctx.param_grads;
-  if (!want_dw && !dx) return;
-  if (geom_.is_dense()) return backward_dense(x, dy, dx, ctx);
-  const int64_t n = x.dim(0), k = geom_.rows(), plane = geom_.plane(), cout = o_.filters;
-  const int64_t in_size = geom_.image_size(), out_size = cout * plane, group = split_.group;
-  const int64_t groups = split_.groups(n);
-  const bool want_db = want_dw && o_.bias;
-  const float* w = w_.data();
-  const int threads = split_.active_threads(n);
-  int team = 1;  // the threads the runtime actually gave us
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    const int t = omp_get_thread_num();
-    float* cols = slice(t);
-    float* buf = cols + off_buf_;
-    float* dw = t == 0 ? dw_.data() : cols + off_dw_;
-    float* db = !want_db ? nullptr : t == 0 ? db_.data() : cols + off_db_;
-    if (t == 0) team = omp_get_num_threads();
-    if (t > 0 && want_dw) std::fill(dw, dw + cout * k, 0.0f);
-    if (t > 0 && want_db) std::fill(db, db + cout, 0.0f);
-#pragma omp for schedule(static)
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      const int64_t n0 = gi * group, count = std::min(group, n - n0), ld = count * plane;
-      const float* dyn = dy.data() + n0 * out_size;
-      const float* g = dyn;  // dy of the group as [Cout, count * plane]
-      if (count > 1) {
-        pack_images(dyn, count, cout, plane, buf);
-        g = buf;
-      }
-      if (want_dw) {
-        for (int64_t i = 0; i < count; ++i)
-          im2col(x.data() + (n0 + i) * in_size, geom_, cols + i * plane, ld);
-        gemm(false, true, cout, k, ld, 1.0f, g, ld, cols, ld, 1.0f, dw, k);
-        if (db) add_channel_sums(dyn, count, cout, plane, db);
-      }
-      if (dx) {
-        gemm(true, false, k, ld, cout, 1.0f, w, k, g, ld, 0.0f, cols, ld);
-        for (int64_t i = 0; i < count; ++i) {
-          float* dxi = dx->data() + (n0 + i) * in_size;
-          std::fill(dxi, dxi + in_size, 0.0f);
-          col2im_add(cols + i * plane, ld, geom_, dxi);
-        }
-      }
-    }
-  }
-  if (team > 1 && want_dw) {
-    add_partials(dw_.data(), slice(1) + off_dw_, team - 1, slice_, cout * k, team);
-    if (want_db) add_partials(db_.data(), slice(1) + off_db_, team - 1, slice_, cout, 1);
-  }
-}
-
-// y[N, Cout] = x[N, K] * W^T + b, as in Dense.
-void Conv2D::forward_dense(const Tensor& x, Tensor& y) {
-  const int64_t n = x.dim(0), k = geom_.rows(), cout = o_.filters;
-  gemm(false, true, n, cout, k, 1.0f, x.data(), k, w_.data(), k, 0.0f, y.data(), cout);
-  if (o_.bias)
-    for (int64_t i = 0; i < n; ++i) add_channel_bias(y.data() + i * cout, cout, 1, b_.data());
-}
-
-void Conv2D::backward_dense(const Tensor& x, const Tensor& dy, Tensor* dx, const StepContext& ctx) {
-  const int64_t n = x.dim(0), k = geom_.rows(), cout = o_.filters;
-  if (ctx.param_grads) {
-    gemm(true, false, cout, k, n, 1.0f, dy.data(), cout, x.data(), k, 1.0f, dw_.data(), k);
-    if (o_.bias) add_channel_sums(dy.data(), n, cout, 1, db_.data());
-  }
-  if (dx) gemm(false, false, n, k, cout, 1.0f, dy.data(), cout, w_.data(), k, 0.0f, dx->data(), k);
+  STRATA_CHECK(args_.batch == x.dim(0), "conv2d: backward before setup() for " << x.shape().str());
+  const bool grads = ctx.param_grads;
+  dispatch(*ctx.backend, [&](auto& be) {
+    conv2d_backward(be, args_, x.data(), w_.data(), dy.data(), grads ? dw_.data() : nullptr,
+                    grads && o_.bias ? db_.data() : nullptr, dx ? dx->data() : nullptr,
+                    workspace_.data());
+  });
 }
 
 }  // namespace strata

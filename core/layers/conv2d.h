@@ -1,10 +1,10 @@
 // Conv2D on NCHW: weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout]. Stride and
 // padding per axis; padding "same" (output = ceil(input / stride), the extra pad going to the
-// bottom/right as in TensorFlow), "valid" (none) or explicit. CPU: im2col + GEMM.
+// bottom/right as in TensorFlow), "valid" (none) or explicit. The compute: core/ops/conv2d.h.
 #pragma once
 
 #include "core/layer.h"
-#include "core/layers/im2col.h"
+#include "core/ops/conv2d.h"  // defines: ConvArgs, ConvGeometry
 
 namespace strata {
 
@@ -28,7 +28,8 @@ class Conv2D final : public Layer {
   Shape build(const Shape& in) override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
-  void setup(const Shape& in) override;
+  ScratchNeeds setup(const Shape& in, Backend& backend) override;
+  void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;
@@ -38,19 +39,9 @@ class Conv2D final : public Layer {
   int64_t cin_ = 0, h_ = 0, w_in_ = 0, ho_ = 0, wo_ = 0;
   int64_t pad_top_ = 0, pad_left_ = 0;  // resolved from the padding mode
   Tensor w_, b_, dw_, db_;
-  Tensor scratch_;  // im2col columns and per-thread partial gradients, sized in setup()
-
-  // Scratch layout, per thread t at scratch_ + t * slice_: the column matrix of one image group,
-  // a packed [Cout, group * plane] output / output gradient (groups of more than one image),
-  // then partial dW and db (threads > 0; thread 0 adds straight into the gradients).
   ConvGeometry geom_;  // x's side: Cin x H x W images, Ho x Wo columns
-  BatchSplit split_;
-  int64_t off_buf_ = 0, off_dw_ = 0, off_db_ = 0, slice_ = 0;
-  float* slice(int t) { return scratch_.data() + t * slice_; }
-  // A kernel that covers the whole image (geom_.is_dense()) is a plain matrix product over the
-  // whole batch: no columns, one multithreaded GEMM per product.
-  void forward_dense(const Tensor& x, Tensor& y);
-  void backward_dense(const Tensor& x, const Tensor& dy, Tensor* dx, const StepContext& ctx);
+  ConvArgs args_;      // for the batch of the last setup()
+  Tensor workspace_;   // the model's shared workspace (setup() says how much)
 };
 
 }  // namespace strata

@@ -1,18 +1,9 @@
-// ConvTranspose2D on the CPU: the adjoint of Conv2D, so its forward is Conv2D's input gradient
-// and its input gradient is Conv2D's forward (see im2col.h for the column layout).
-//
-// With W seen as [Cin, K] (K = Cout*kh*kw) and x of a group of images as [Cin, group*H*W]:
-//   forward        cols[K, group*H*W] = W^T * x, then col2im into y (initialised with the bias)
-//   input grad     cols = im2col(dy), dx[Cin, group*H*W] = W * cols
-//   weight grad    dW[Cin, K] += x * cols^T   (per-thread partials, summed after)
-// Parallel over groups of images; every GEMM runs single-threaded on its thread.
+// ConvTranspose2D: shapes, padding and parameters; the compute is core/ops/conv_transpose2d.h's.
 #include "core/layers/conv_transpose2d.h"
-
-#include <omp.h>
 
 #include <algorithm>
 
-#include "core/blas.h"
+#include "core/cpu_threads.h"
 #include "core/error.h"
 
 namespace strata {
@@ -106,119 +97,36 @@ void ConvTranspose2D::bind(std::span<Tensor> params, std::span<Tensor> grads) {
   }
 }
 
-void ConvTranspose2D::setup(const Shape& in) {
-  const int64_t k = geom_.rows(), plane = geom_.plane();
-  if (geom_.is_dense()) {  // no scratch needed
-    scratch_.resize(Shape{1});
-    return;
-  }
-  split_ = split_batch(in[0], plane, k, cin_ * k * plane, cpu_threads());
-  const int64_t cols = split_.group * plane;
-  off_buf_ = align_floats(k * cols);
-  off_dw_ = off_buf_ + (split_.group > 1 ? align_floats(cin_ * cols) : 0);
-  off_db_ = off_dw_ + align_floats(cin_ * k);
-  slice_ = off_db_ + align_floats(o_.filters);
-  scratch_.resize(Shape{split_.threads * slice_});
+ScratchNeeds ConvTranspose2D::setup(const Shape& in, Backend& backend) {
+  args_ = ConvArgs{geom_, cin_, in[0], o_.bias, cpu_threads()};
+  const int64_t ws =
+      dispatch(backend, [&](auto& be) { return conv_transpose2d_workspace(be, args_); });
+  return {.workspace = ws, .saved = 0};
 }
 
-void ConvTranspose2D::forward(const Tensor& x, Tensor& y, const StepContext&) {
-  STRATA_CHECK(!scratch_.empty(), "conv_transpose2d: forward before setup()");
-  if (geom_.is_dense()) return forward_dense(x, y);
-  const int64_t n = x.dim(0), k = geom_.rows(), plane = geom_.plane(), cout = o_.filters;
-  const int64_t in_size = cin_ * plane, out_plane = ho_ * wo_, out_size = cout * out_plane;
-  const int64_t group = split_.group, groups = split_.groups(n);
-  const float* w = w_.data();
-  const float* bias = o_.bias ? b_.data() : nullptr;
-  const int threads = split_.active_threads(n);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    float* cols = slice(omp_get_thread_num());
-    float* buf = cols + off_buf_;
-#pragma omp for schedule(static)
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      const int64_t n0 = gi * group, count = std::min(group, n - n0), ld = count * plane;
-      const float* xg = x.data() + n0 * in_size;  // x of the group as [Cin, count * plane]
-      if (count > 1) {
-        pack_images(xg, count, cin_, plane, buf);
-        xg = buf;
-      }
-      gemm(true, false, k, ld, cin_, 1.0f, w, k, xg, ld, 0.0f, cols, ld);
-      for (int64_t i = 0; i < count; ++i) {
-        float* yi = y.data() + (n0 + i) * out_size;
-        fill_channels(yi, cout, out_plane, bias);
-        col2im_add(cols + i * plane, ld, geom_, yi);
-      }
-    }
-  }
+void ConvTranspose2D::bind_scratch(Tensor workspace, Tensor) {
+  workspace_ = workspace;
+}
+
+void ConvTranspose2D::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
+  STRATA_CHECK(args_.batch == x.dim(0),
+               "conv_transpose2d: forward before setup() for " << x.shape().str());
+  dispatch(*ctx.backend, [&](auto& be) {
+    conv_transpose2d_forward(be, args_, x.data(), w_.data(), o_.bias ? b_.data() : nullptr,
+                             y.data(), workspace_.data());
+  });
 }
 
 void ConvTranspose2D::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
                                const StepContext& ctx) {
-  STRATA_CHECK(!scratch_.empty(), "conv_transpose2d: backward before setup()");
-  const bool want_dw = ctx.param_grads;
-  if (!want_dw && !dx) return;
-  if (geom_.is_dense()) return backward_dense(x, dy, dx, ctx);
-  const int64_t n = x.dim(0), k = geom_.rows(), plane = geom_.plane(), cout = o_.filters;
-  const int64_t in_size = cin_ * plane, out_plane = ho_ * wo_, out_size = cout * out_plane;
-  const int64_t group = split_.group, groups = split_.groups(n);
-  const bool want_db = want_dw && o_.bias;
-  const float* w = w_.data();
-  const int threads = split_.active_threads(n);
-  int team = 1;  // the threads the runtime actually gave us
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    const int t = omp_get_thread_num();
-    float* cols = slice(t);
-    float* buf = cols + off_buf_;
-    float* dw = t == 0 ? dw_.data() : cols + off_dw_;
-    float* db = !want_db ? nullptr : t == 0 ? db_.data() : cols + off_db_;
-    if (t == 0) team = omp_get_num_threads();
-    if (t > 0 && want_dw) std::fill(dw, dw + cin_ * k, 0.0f);
-    if (t > 0 && want_db) std::fill(db, db + cout, 0.0f);
-#pragma omp for schedule(static)
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      const int64_t n0 = gi * group, count = std::min(group, n - n0), ld = count * plane;
-      const float* dyn = dy.data() + n0 * out_size;
-      for (int64_t i = 0; i < count; ++i) im2col(dyn + i * out_size, geom_, cols + i * plane, ld);
-      if (want_dw) {
-        const float* xg = x.data() + n0 * in_size;
-        if (count > 1) {
-          pack_images(xg, count, cin_, plane, buf);
-          xg = buf;
-        }
-        gemm(false, true, cin_, k, ld, 1.0f, xg, ld, cols, ld, 1.0f, dw, k);
-        if (db) add_channel_sums(dyn, count, cout, out_plane, db);
-      }
-      if (dx) {
-        float* dxn = dx->data() + n0 * in_size;
-        gemm(false, false, cin_, ld, k, 1.0f, w, k, cols, ld, 0.0f, count > 1 ? buf : dxn, ld);
-        if (count > 1) unpack_images(buf, count, cin_, plane, nullptr, dxn);
-      }
-    }
-  }
-  if (team > 1 && want_dw) {
-    add_partials(dw_.data(), slice(1) + off_dw_, team - 1, slice_, cin_ * k, team);
-    if (want_db) add_partials(db_.data(), slice(1) + off_db_, team - 1, slice_, cout, 1);
-  }
-}
-
-// A 1x1 input with no padding (dcgan64's first generator layer): y[N, Cout*kh*kw] =
-// x[N, Cin] * W[Cin, Cout*kh*kw], plus the bias of each output plane.
-void ConvTranspose2D::forward_dense(const Tensor& x, Tensor& y) {
-  const int64_t n = x.dim(0), k = geom_.rows(), cout = o_.filters, kk = k / cout;
-  gemm(false, false, n, k, cin_, 1.0f, x.data(), cin_, w_.data(), k, 0.0f, y.data(), k);
-  if (o_.bias)
-    for (int64_t i = 0; i < n; ++i) add_channel_bias(y.data() + i * k, cout, kk, b_.data());
-}
-
-void ConvTranspose2D::backward_dense(const Tensor& x, const Tensor& dy, Tensor* dx,
-                                     const StepContext& ctx) {
-  const int64_t n = x.dim(0), k = geom_.rows(), cout = o_.filters, kk = k / cout;
-  if (ctx.param_grads) {
-    gemm(true, false, cin_, k, n, 1.0f, x.data(), cin_, dy.data(), k, 1.0f, dw_.data(), k);
-    if (o_.bias) add_channel_sums(dy.data(), n, cout, kk, db_.data());
-  }
-  if (dx) gemm(false, true, n, cin_, k, 1.0f, dy.data(), k, w_.data(), k, 0.0f, dx->data(), cin_);
+  STRATA_CHECK(args_.batch == x.dim(0),
+               "conv_transpose2d: backward before setup() for " << x.shape().str());
+  const bool grads = ctx.param_grads;
+  dispatch(*ctx.backend, [&](auto& be) {
+    conv_transpose2d_backward(be, args_, x.data(), w_.data(), dy.data(),
+                              grads ? dw_.data() : nullptr, grads && o_.bias ? db_.data() : nullptr,
+                              dx ? dx->data() : nullptr, workspace_.data());
+  });
 }
 
 }  // namespace strata

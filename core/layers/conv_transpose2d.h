@@ -1,10 +1,11 @@
 // ConvTranspose2D on NCHW (the gradient of Conv2D with respect to its input): weight
 // [Cin, Cout, kh, kw] (PyTorch's layout), bias [Cout]. Output size
-// (in - 1) * stride - 2 * pad + kernel + output_padding. CPU: GEMM + col2im.
+// (in - 1) * stride - 2 * pad + kernel + output_padding. The compute:
+// core/ops/conv_transpose2d.h.
 #pragma once
 
 #include "core/layer.h"
-#include "core/layers/im2col.h"
+#include "core/ops/conv_transpose2d.h"  // defines: ConvArgs, ConvGeometry
 
 namespace strata {
 
@@ -27,7 +28,8 @@ class ConvTranspose2D final : public Layer {
   Shape build(const Shape& in) override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
-  void setup(const Shape& in) override;
+  ScratchNeeds setup(const Shape& in, Backend& backend) override;
+  void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;
@@ -36,21 +38,13 @@ class ConvTranspose2D final : public Layer {
   ConvTranspose2DOptions o_;
   int64_t cin_ = 0, h_ = 0, w_in_ = 0, ho_ = 0, wo_ = 0;
   Tensor w_, b_, dw_, db_;
-  Tensor scratch_;
 
   // The Conv2D this layer is the adjoint of: its images are this layer's outputs (Cout x Ho x
   // Wo) and its columns this layer's input positions (H x W). pad_top/pad_left come from pad_h/
   // pad_w or from "same"; the bottom/right crop follows from Ho x Wo.
   ConvGeometry geom_;
-  BatchSplit split_;
-  // Per-thread scratch at scratch_ + t * slice_: the column matrix of one image group, a packed
-  // [Cin, group * plane] input / input gradient, then partial dW and db (threads > 0).
-  int64_t off_buf_ = 0, off_dw_ = 0, off_db_ = 0, slice_ = 0;
-  float* slice(int t) { return scratch_.data() + t * slice_; }
-  // A 1x1 input without padding (geom_.is_dense(): output = kernel) is a plain matrix product
-  // over the whole batch: no columns, one multithreaded GEMM per product.
-  void forward_dense(const Tensor& x, Tensor& y);
-  void backward_dense(const Tensor& x, const Tensor& dy, Tensor* dx, const StepContext& ctx);
+  ConvArgs args_;     // for the batch of the last setup()
+  Tensor workspace_;  // the model's shared workspace (setup() says how much)
 };
 
 }  // namespace strata

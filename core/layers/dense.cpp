@@ -1,7 +1,7 @@
 #include "core/layers/dense.h"
 
-#include "core/blas.h"
 #include "core/error.h"
+#include "core/ops/dense.h"
 
 namespace strata {
 
@@ -32,37 +32,21 @@ void Dense::bind(std::span<Tensor> params, std::span<Tensor> grads) {
   }
 }
 
-void Dense::forward(const Tensor& x, Tensor& y, const StepContext&) {
-  const int64_t n = x.dim(0), out = o_.units;
-  float* yp = y.data();
-  if (o_.bias) {  // y = b, then y += x W^T
-    const float* b = b_.data();
-#pragma omp parallel for if (n * out >= 32768)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < out; ++j) yp[i * out + j] = b[j];
-  }
-  gemm(false, true, n, out, in_, 1.0f, x.data(), in_, w_.data(), in_, o_.bias ? 1.0f : 0.0f, yp,
-       out);
+void Dense::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
+  const DenseDims d{x.dim(0), in_, o_.units};
+  dispatch(*ctx.backend, [&](auto& be) {
+    dense_forward(be, d, x.data(), w_.data(), o_.bias ? b_.data() : nullptr, y.data());
+  });
 }
 
 void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
                      const StepContext& ctx) {
-  const int64_t n = x.dim(0), out = o_.units;
-  if (ctx.param_grads) {
-    gemm(true, false, out, in_, n, 1.0f, dy.data(), out, x.data(), in_, 1.0f, dw_.data(), in_);
-    if (o_.bias) {
-      float* db = db_.data();
-      const float* g = dy.data();
-#pragma omp parallel for if (n * out >= 32768)
-      for (int64_t j = 0; j < out; ++j) {
-        float s = 0.0f;
-        for (int64_t i = 0; i < n; ++i) s += g[i * out + j];
-        db[j] += s;
-      }
-    }
-  }
-  if (dx)
-    gemm(false, false, n, in_, out, 1.0f, dy.data(), out, w_.data(), in_, 0.0f, dx->data(), in_);
+  const DenseDims d{x.dim(0), in_, o_.units};
+  const bool grads = ctx.param_grads;
+  dispatch(*ctx.backend, [&](auto& be) {
+    dense_backward(be, d, x.data(), w_.data(), dy.data(), grads ? dw_.data() : nullptr,
+                   grads && o_.bias ? db_.data() : nullptr, dx ? dx->data() : nullptr);
+  });
 }
 
 }  // namespace strata

@@ -13,14 +13,15 @@ class Dropout final : public Layer {
   explicit Dropout(float rate);
   const char* kind() const override { return "dropout"; }
   Shape build(const Shape& in) override { return in; }
-  void setup(const Shape& in) override;
+  ScratchNeeds setup(const Shape& in, Backend& backend) override;
+  void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;
 
  private:
   float rate_;
-  Tensor mask_;  // 0 or 1 / (1 - rate), per value of the last train-mode forward
+  Tensor mask_;  // saved scratch: 0 or 1 / (1 - rate), per value of the last train-mode forward
   bool last_training_ = false;
 };
 

@@ -1,17 +1,11 @@
 #include "core/layers/pooling.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "core/error.h"
+#include "core/ops/pooling.h"
 
 namespace strata {
-
-namespace {
-constexpr int64_t kParallelMin = 16384;  // below this, a parallel loop costs more than it saves
-}
 
 // ---------------------------------------------------------------------------------------------
 // MaxPool2D
@@ -45,63 +39,42 @@ Shape MaxPool2D::build(const Shape& in) {
   return Shape{in[0], c_, ho_, wo_};
 }
 
-void MaxPool2D::setup(const Shape& in) {
-  argmax_.assign(static_cast<size_t>(in[0] * c_ * ho_ * wo_), 0);
+ScratchNeeds MaxPool2D::setup(const Shape& in, Backend&) {
+  return {.workspace = 0, .saved = in[0] * c_ * ho_ * wo_};  // the argmax, int32 each
 }
 
-void MaxPool2D::forward(const Tensor& x, Tensor& y, const StepContext&) {
-  const int64_t planes = x.dim(0) * c_, hw = h_ * w_, out = ho_ * wo_;
-  STRATA_CHECK(static_cast<int64_t>(argmax_.size()) >= planes * out,
+void MaxPool2D::bind_scratch(Tensor, Tensor saved) {
+  argmax_ = saved;
+}
+
+PoolDims MaxPool2D::dims(int64_t batch) const {
+  return PoolDims{.planes = batch * c_,
+                  .h = h_,
+                  .w = w_,
+                  .out_h = ho_,
+                  .out_w = wo_,
+                  .kernel_h = o_.kernel_h,
+                  .kernel_w = o_.kernel_w,
+                  .stride_h = o_.stride_h,
+                  .stride_w = o_.stride_w,
+                  .pad_h = o_.pad_h,
+                  .pad_w = o_.pad_w};
+}
+
+void MaxPool2D::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
+  STRATA_CHECK(argmax_.numel() >= x.dim(0) * c_ * ho_ * wo_,
                "maxpool2d: setup() was not called for input " << x.shape().str());
-  const float* xp = x.data();
-  float* yp = y.data();
-  int32_t* am = argmax_.data();
-  const int64_t kh = o_.kernel_h, kw = o_.kernel_w, sh = o_.stride_h, sw = o_.stride_w;
-  const int64_t ph = o_.pad_h, pw = o_.pad_w, h = h_, w = w_, ho = ho_, wo = wo_;
-#pragma omp parallel for if (planes * out * kh * kw >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
-    const float* src = xp + p * hw;
-    float* dst = yp + p * out;
-    int32_t* idx = am + p * out;
-    for (int64_t oh = 0; oh < ho; ++oh) {
-      // Padding counts as -inf: clamping the window to the real values is the same thing.
-      const int64_t h0 = std::max<int64_t>(oh * sh - ph, 0);
-      const int64_t h1 = std::min<int64_t>(oh * sh - ph + kh, h);
-      for (int64_t ow = 0; ow < wo; ++ow) {
-        const int64_t w0 = std::max<int64_t>(ow * sw - pw, 0);
-        const int64_t w1 = std::min<int64_t>(ow * sw - pw + kw, w);
-        int64_t best_i = h0 * w + w0;
-        float best = src[best_i];
-        for (int64_t i = h0; i < h1; ++i)
-          for (int64_t j = w0; j < w1; ++j) {
-            const float v = src[i * w + j];
-            if (v > best || std::isnan(v)) {  // first maximum wins; NaN propagates (PyTorch)
-              best = v;
-              best_i = i * w + j;
-            }
-          }
-        dst[oh * wo + ow] = best;
-        idx[oh * wo + ow] = static_cast<int32_t>(best_i);
-      }
-    }
-  }
+  const PoolDims d = dims(x.dim(0));
+  int32_t* am = reinterpret_cast<int32_t*>(argmax_.data());
+  dispatch(*ctx.backend, [&](auto& be) { maxpool2d_forward(be, d, x.data(), y.data(), am); });
 }
 
 void MaxPool2D::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
-                         const StepContext&) {
+                         const StepContext& ctx) {
   if (!dx) return;
-  const int64_t planes = x.dim(0) * c_, hw = h_ * w_, out = ho_ * wo_;
-  const float* g = dy.data();
-  float* d = dx->data();
-  const int32_t* am = argmax_.data();
-#pragma omp parallel for if (planes * (hw + out) >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {  // planes are disjoint: no two threads share a dx value
-    float* dp = d + p * hw;
-    std::memset(dp, 0, sizeof(float) * hw);
-    const float* gp = g + p * out;
-    const int32_t* idx = am + p * out;
-    for (int64_t k = 0; k < out; ++k) dp[idx[k]] += gp[k];
-  }
+  const PoolDims d = dims(x.dim(0));
+  const int32_t* am = reinterpret_cast<const int32_t*>(argmax_.data());
+  dispatch(*ctx.backend, [&](auto& be) { maxpool2d_backward(be, d, dy.data(), am, dx->data()); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,43 +93,16 @@ Shape Upsample2D::build(const Shape& in) {
   return Shape{in[0], c_, h_ * o_.scale_h, w_ * o_.scale_w};
 }
 
-void Upsample2D::forward(const Tensor& x, Tensor& y, const StepContext&) {
-  const int64_t planes = x.dim(0) * c_, sh = o_.scale_h, sw = o_.scale_w, h = h_, w = w_;
-  const int64_t wo = w * sw, out = h * sh * wo;
-  const float* xp = x.data();
-  float* yp = y.data();
-#pragma omp parallel for if (planes * out >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
-    const float* src = xp + p * h * w;
-    float* dst = yp + p * out;
-    for (int64_t i = 0; i < h; ++i) {
-      float* row = dst + i * sh * wo;
-      for (int64_t j = 0; j < w; ++j)
-        for (int64_t b = 0; b < sw; ++b) row[j * sw + b] = src[i * w + j];
-      for (int64_t a = 1; a < sh; ++a) std::memcpy(row + a * wo, row, sizeof(float) * wo);
-    }
-  }
+void Upsample2D::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
+  const UpsampleDims d{x.dim(0) * c_, h_, w_, o_.scale_h, o_.scale_w};
+  dispatch(*ctx.backend, [&](auto& be) { upsample2d_forward(be, d, x.data(), y.data()); });
 }
 
 void Upsample2D::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
-                          const StepContext&) {
+                          const StepContext& ctx) {
   if (!dx) return;
-  const int64_t planes = x.dim(0) * c_, sh = o_.scale_h, sw = o_.scale_w, h = h_, w = w_;
-  const int64_t wo = w * sw, out = h * sh * wo;
-  const float* g = dy.data();
-  float* d = dx->data();
-#pragma omp parallel for if (planes * out >= kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
-    const float* src = g + p * out;
-    float* dst = d + p * h * w;
-    for (int64_t i = 0; i < h; ++i)
-      for (int64_t j = 0; j < w; ++j) {
-        float s = 0.0f;  // the sum of dy over the sh x sw block that copied x[i, j]
-        for (int64_t a = 0; a < sh; ++a)
-          for (int64_t b = 0; b < sw; ++b) s += src[(i * sh + a) * wo + j * sw + b];
-        dst[i * w + j] = s;
-      }
-  }
+  const UpsampleDims d{x.dim(0) * c_, h_, w_, o_.scale_h, o_.scale_w};
+  dispatch(*ctx.backend, [&](auto& be) { upsample2d_backward(be, d, dy.data(), dx->data()); });
 }
 
 }  // namespace strata

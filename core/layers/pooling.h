@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/layer.h"
+#include "core/ops/pooling.h"  // defines: PoolDims
 
 namespace strata {
 
@@ -19,15 +20,19 @@ class MaxPool2D final : public Layer {
   explicit MaxPool2D(const MaxPool2DOptions& o);
   const char* kind() const override { return "maxpool2d"; }
   Shape build(const Shape& in) override;
-  void setup(const Shape& in) override;
+  ScratchNeeds setup(const Shape& in, Backend& backend) override;
+  void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;
 
  private:
   MaxPool2DOptions o_;
+  PoolDims dims(int64_t batch) const;
+
   int64_t c_ = 0, h_ = 0, w_ = 0, ho_ = 0, wo_ = 0;
-  std::vector<int32_t> argmax_;  // per output element, index within its input plane
+  // Saved scratch: per output element, the int32 index of its maximum within its input plane.
+  Tensor argmax_;
 };
 
 struct Upsample2DOptions {

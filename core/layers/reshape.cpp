@@ -72,13 +72,14 @@ Shape Reshape::build(const Shape& in) {
   }
 }
 
-void Reshape::forward(const Tensor& x, Tensor& y, const StepContext&) {
-  if (y.data() != x.data()) y.copy_from(x);  // row-major: the values keep their order
+void Reshape::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
+  // Row-major: the values keep their order.
+  if (y.data() != x.data()) copy(y, x, ctx.backend->stream());
 }
 
 void Reshape::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx,
-                       const StepContext&) {
-  if (dx && dx->data() != dy.data()) dx->copy_from(dy);
+                       const StepContext& ctx) {
+  if (dx && dx->data() != dy.data()) copy(*dx, dy, ctx.backend->stream());
 }
 
 }  // namespace strata

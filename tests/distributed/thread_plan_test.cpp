@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "core/cpu_threads.h"
 #include "distributed/local_communicator.h"
 
 namespace strata {

@@ -56,6 +56,15 @@ int compare(Tensor& x, const Tensor& ana, const std::function<double()>& f, cons
 
 }  // namespace
 
+LayerScratch setup_layer(Layer& layer, const Shape& in) {
+  const ScratchNeeds needs = layer.setup(in, cpu_backend());
+  LayerScratch s;
+  if (needs.workspace > 0) s.workspace = Tensor(Shape{needs.workspace});
+  if (needs.saved > 0) s.saved = Tensor(Shape{needs.saved});
+  layer.bind_scratch(s.workspace, s.saved);
+  return s;
+}
+
 int check_layer_gradients(Layer& layer, const Shape& in_shape, const GradCheckOptions& opt,
                           float input_margin) {
   Sequential model;
@@ -69,7 +78,8 @@ int check_layer_gradients(Layer& layer, const Shape& in_shape, const GradCheckOp
     std::vector<ParamSpec> param_specs() const override { return inner.param_specs(); }
     void bind(std::span<Tensor> p, std::span<Tensor> g) override { inner.bind(p, g); }
     std::vector<Tensor*> state() override { return inner.state(); }
-    void setup(const Shape& in) override { inner.setup(in); }
+    ScratchNeeds setup(const Shape& in, Backend& be) override { return inner.setup(in, be); }
+    void bind_scratch(Tensor ws, Tensor saved) override { inner.bind_scratch(ws, saved); }
     void forward(const Tensor& x, Tensor& y, const StepContext& c) override {
       inner.forward(x, y, c);
     }

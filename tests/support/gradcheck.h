@@ -33,6 +33,13 @@ void fill_random(Tensor& t, uint32_t stream, float scale = 1.0f, float margin = 
 int check_layer_gradients(Layer& layer, const Shape& in_shape, const GradCheckOptions& opt = {},
                           float input_margin = 0.0f);
 
+// A layer used on its own in a test (outside a Sequential): setup() for `in` on the CPU backend,
+// and the scratch it asked for, owned here and bound to it. Keep it alive while the layer runs.
+struct LayerScratch {
+  Tensor workspace, saved;
+};
+LayerScratch setup_layer(Layer& layer, const Shape& in);
+
 // Checks dL/dpred of a loss at `pred` for the given target.
 int check_loss_gradient(Loss& loss, Tensor pred, const Tensor& target,
                         const GradCheckOptions& opt = {});

@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include "core/blas.h"
+#include "core/cpu_threads.h"
 #ifdef STRATA_WITH_CUDA
 #include "core/cuda/device.h"
 #endif

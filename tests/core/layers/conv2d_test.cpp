@@ -164,7 +164,7 @@ TEST(Conv2D, NewBatchSizeAfterSetup) {
       .filters = 5, .kernel_h = 3, .kernel_w = 3, .padding_mode = PaddingMode::kSame});
   BoundLayer b(conv, Shape{4, 3, 6, 6});
   for (int64_t n : {4, 1, 9}) {
-    conv.setup(Shape{n, 3, 6, 6});
+    testing::setup_layer(conv, Shape{n, 3, 6, 6});
     Tensor x(Shape{n, 3, 6, 6}), y(Shape{n, 5, 6, 6});
     testing::fill_random(x, static_cast<uint32_t>(n));
     conv.forward(x, y, StepContext{});

@@ -122,7 +122,7 @@ struct BoundLayer {
       fill_random(params.back(), s++, 0.5f);
     }
     layer.bind(params, grads);
-    layer.setup(in);
+    setup_layer(layer, in);
   }
   const float* bias() const { return params.size() > 1 ? params[1].data() : nullptr; }
 };

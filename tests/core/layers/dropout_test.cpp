@@ -24,7 +24,7 @@ Tensor drop_ones(float rate, int64_t n, int64_t per, const StepContext& ctx, uin
   d.set_index(index);
   const Shape s{n, per};
   d.build(s);
-  d.setup(s);
+  testing::setup_layer(d, s);
   Tensor x(s), y(s);
   x.fill(1.0f);
   d.forward(x, y, ctx);
@@ -94,9 +94,9 @@ TEST(Dropout, MaskDoesNotDependOnSampleShape) {
   Dropout a(0.4f), b(0.4f);
   const Shape flat{3, 24}, img{3, 2, 3, 4};
   a.build(flat);
-  a.setup(flat);
+  testing::setup_layer(a, flat);
   b.build(img);
-  b.setup(img);
+  testing::setup_layer(b, img);
   Tensor xa(flat), ya(flat), xb(img), yb(img);
   testing::fill_random(xa, 1);
   xb.copy_from(xa);
@@ -109,7 +109,7 @@ TEST(Dropout, BackwardUsesTheForwardMask) {
   Dropout d(0.25f);
   const Shape s{5, 20};
   d.build(s);
-  d.setup(s);
+  testing::setup_layer(d, s);
   Tensor x(s), y(s), dy(s), dx(s);
   testing::fill_random(x, 1, 1.0f, 0.1f);
   testing::fill_random(dy, 2);
@@ -123,7 +123,7 @@ TEST(Dropout, EvalModeIsIdentity) {
   Dropout d(0.5f);
   const Shape s{3, 2, 4, 4};
   d.build(s);
-  d.setup(s);
+  testing::setup_layer(d, s);
   Tensor x(s), y(s), dx(s);
   testing::fill_random(x, 4);
   StepContext eval;

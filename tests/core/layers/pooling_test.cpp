@@ -13,7 +13,7 @@ namespace {
 // Builds a parameterless layer for `in`, sizes its scratch and runs forward.
 Tensor run_forward(Layer& l, const Tensor& x, const StepContext& ctx = {}) {
   Shape out = l.build(x.shape());
-  l.setup(x.shape());
+  testing::setup_layer(l, x.shape());
   Tensor y(out);
   l.forward(x, y, ctx);
   return y;

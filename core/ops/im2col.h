@@ -1,4 +1,4 @@
-// Column-matrix helpers shared by Conv2D and ConvTranspose2D (CPU).
+// Column-matrix helpers of the CPU convolutions (conv2d.cpp, conv_transpose2d.cpp).
 //
 // A convolution over one image of [C, H, W] with an output of [OH, OW] is seen as a GEMM over a
 // column matrix of C*kh*kw rows and OH*OW columns: row (c*kh + i)*kw + j, column oh*OW + ow holds

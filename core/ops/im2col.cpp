@@ -1,7 +1,9 @@
-#include "core/layers/im2col.h"
+#include "core/ops/im2col.h"
 
 #include <algorithm>
 #include <cstring>
+
+#include "core/cpu_threads.h"
 
 namespace strata {
 
@@ -16,8 +18,6 @@ void valid_range(int64_t size, int64_t out, int64_t stride, int64_t offset, int6
   hi = std::min(hi, out);
   lo = std::min(lo, hi);
 }
-
-constexpr int64_t kParallelMin = 1 << 15;  // elements below which a parallel loop does not pay
 
 // Copies (or, with Add, adds back) the valid rectangle of one kernel tap of one channel:
 // column-row positions (oh, ow) in [oh_lo, oh_hi) x [ow_lo, ow_hi) <-> image[ih0 + oh * sh,

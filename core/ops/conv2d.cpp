@@ -1,0 +1,148 @@
+// conv2d on the CPU: im2col + GEMM, parallel over groups of images (see im2col.h).
+//
+// Each thread takes whole groups of images, builds their column matrix cols[Cin*kh*kw,
+// group*Ho*Wo] in its own workspace slice and runs single-threaded GEMMs on it (OpenBLAS's OpenMP
+// build runs a GEMM called inside a parallel region on the calling thread):
+//   forward        y[Cout, cols]  = W[Cout, K] * cols
+//   weight grad    dW[Cout, K]   += dy[Cout, cols] * cols^T   (per-thread partials, summed after)
+//   input grad     dcols[K, cols] = W^T * dy, then col2im into dx
+// A kernel that covers the whole image (geom.is_dense()) is a plain matrix product over the whole
+// batch: no columns, one multithreaded GEMM per product.
+#include "core/ops/conv2d.h"
+
+#include <omp.h>
+
+#include <algorithm>
+
+#include "core/blas.h"
+
+namespace strata {
+
+namespace {
+
+// The workspace of thread t at workspace + t * slice: the column matrix of one image group, a
+// packed [Cout, group * plane] output / output gradient (groups of more than one image), then
+// partial dW and db (threads > 0; thread 0 adds straight into the gradients).
+struct Layout {
+  BatchSplit split;
+  int64_t off_buf = 0, off_dw = 0, off_db = 0, slice = 0;
+};
+
+Layout layout(const ConvArgs& a) {
+  Layout l;
+  const ConvGeometry& g = a.geom;
+  const int64_t k = g.rows(), plane = g.plane(), cout = a.channels;
+  l.split = split_batch(a.batch, plane, k, cout * k * plane, a.threads);
+  const int64_t cols = l.split.group * plane;
+  l.off_buf = align_floats(k * cols);
+  l.off_dw = l.off_buf + (l.split.group > 1 ? align_floats(cout * cols) : 0);
+  l.off_db = l.off_dw + align_floats(cout * k);
+  l.slice = l.off_db + align_floats(cout);
+  return l;
+}
+
+}  // namespace
+
+int64_t conv2d_workspace(CpuBackend&, const ConvArgs& a) {
+  if (a.geom.is_dense()) return 0;
+  const Layout l = layout(a);
+  return l.split.threads * l.slice;
+}
+
+void conv2d_forward(CpuBackend&, const ConvArgs& a, const float* x, const float* w,
+                    const float* bias, float* y, float* workspace) {
+  const ConvGeometry& geom = a.geom;
+  const int64_t n = a.batch, k = geom.rows(), plane = geom.plane(), cout = a.channels;
+  if (geom.is_dense()) {  // y[N, Cout] = x[N, K] * W^T + b, as in Dense
+    gemm(false, true, n, cout, k, 1.0f, x, k, w, k, 0.0f, y, cout);
+    if (bias)
+      for (int64_t i = 0; i < n; ++i) add_channel_bias(y + i * cout, cout, 1, bias);
+    return;
+  }
+  const Layout l = layout(a);
+  const int64_t in_size = geom.image_size(), out_size = cout * plane, group = l.split.group;
+  const int64_t groups = l.split.groups(n);
+  const int threads = l.split.active_threads(n);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    float* cols = workspace + omp_get_thread_num() * l.slice;
+    float* buf = cols + l.off_buf;
+#pragma omp for schedule(static)
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const int64_t n0 = gi * group, count = std::min(group, n - n0), ld = count * plane;
+      for (int64_t i = 0; i < count; ++i)
+        im2col(x + (n0 + i) * in_size, geom, cols + i * plane, ld);
+      float* yn = y + n0 * out_size;
+      if (count == 1) {
+        gemm(false, false, cout, ld, k, 1.0f, w, k, cols, ld, 0.0f, yn, ld);
+        if (bias) add_channel_bias(yn, cout, plane, bias);
+      } else {
+        gemm(false, false, cout, ld, k, 1.0f, w, k, cols, ld, 0.0f, buf, ld);
+        unpack_images(buf, count, cout, plane, bias, yn);
+      }
+    }
+  }
+}
+
+void conv2d_backward(CpuBackend&, const ConvArgs& a, const float* x, const float* w,
+                     const float* dy, float* dw_out, float* db_out, float* dx, float* workspace) {
+  const ConvGeometry& geom = a.geom;
+  const bool want_dw = dw_out != nullptr;
+  if (!want_dw && !dx) return;
+  const int64_t n = a.batch, k = geom.rows(), plane = geom.plane(), cout = a.channels;
+  if (geom.is_dense()) {
+    if (want_dw) {
+      gemm(true, false, cout, k, n, 1.0f, dy, cout, x, k, 1.0f, dw_out, k);
+      if (db_out) add_channel_sums(dy, n, cout, 1, db_out);
+    }
+    if (dx) gemm(false, false, n, k, cout, 1.0f, dy, cout, w, k, 0.0f, dx, k);
+    return;
+  }
+  const Layout l = layout(a);
+  const int64_t in_size = geom.image_size(), out_size = cout * plane, group = l.split.group;
+  const int64_t groups = l.split.groups(n);
+  const bool want_db = want_dw && db_out != nullptr;
+  const int threads = l.split.active_threads(n);
+  int team = 1;  // the threads the runtime actually gave us
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = omp_get_thread_num();
+    float* cols = workspace + t * l.slice;
+    float* buf = cols + l.off_buf;
+    float* dw = t == 0 ? dw_out : cols + l.off_dw;
+    float* db = !want_db ? nullptr : t == 0 ? db_out : cols + l.off_db;
+    if (t == 0) team = omp_get_num_threads();
+    if (t > 0 && want_dw) std::fill(dw, dw + cout * k, 0.0f);
+    if (t > 0 && want_db) std::fill(db, db + cout, 0.0f);
+#pragma omp for schedule(static)
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const int64_t n0 = gi * group, count = std::min(group, n - n0), ld = count * plane;
+      const float* dyn = dy + n0 * out_size;
+      const float* g = dyn;  // dy of the group as [Cout, count * plane]
+      if (count > 1) {
+        pack_images(dyn, count, cout, plane, buf);
+        g = buf;
+      }
+      if (want_dw) {
+        for (int64_t i = 0; i < count; ++i)
+          im2col(x + (n0 + i) * in_size, geom, cols + i * plane, ld);
+        gemm(false, true, cout, k, ld, 1.0f, g, ld, cols, ld, 1.0f, dw, k);
+        if (db) add_channel_sums(dyn, count, cout, plane, db);
+      }
+      if (dx) {
+        gemm(true, false, k, ld, cout, 1.0f, w, k, g, ld, 0.0f, cols, ld);
+        for (int64_t i = 0; i < count; ++i) {
+          float* dxi = dx + (n0 + i) * in_size;
+          std::fill(dxi, dxi + in_size, 0.0f);
+          col2im_add(cols + i * plane, ld, geom, dxi);
+        }
+      }
+    }
+  }
+  if (team > 1 && want_dw) {
+    add_partials(dw_out, workspace + l.slice + l.off_dw, team - 1, l.slice, cout * k, team);
+    if (want_db) add_partials(db_out, workspace + l.slice + l.off_db, team - 1, l.slice, cout, 1);
+  }
+}
+
+}  // namespace strata

@@ -1,0 +1,35 @@
+// conv2d: a 2-D convolution on NCHW, weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout],
+// any stride and (asymmetric) padding described by a ConvGeometry. CPU: conv2d.cpp (im2col +
+// GEMM, parallel over groups of images).
+#pragma once
+
+#include <cstdint>
+
+#include "core/backend.h"
+#include "core/ops/im2col.h"  // defines: ConvGeometry
+
+namespace strata {
+
+// One convolution for one batch size: what its ops need besides the buffers.
+//   conv2d:           geom is the input's side (Cin x H x W images, Ho x Wo columns);
+//                     `channels` is Cout.
+//   conv_transpose2d: geom is its output's side (the Conv2D it is the adjoint of);
+//                     `channels` is its input's channels (Cin).
+struct ConvArgs {
+  ConvGeometry geom;
+  int64_t channels = 0;
+  int64_t batch = 0;
+  bool bias = true;
+  int threads = 1;  // CPU threads the workspace is sized for (cpu_threads() at setup)
+};
+
+// Workspace floats the ops need for `a`.
+int64_t conv2d_workspace(CpuBackend& be, const ConvArgs& a);
+// y = conv(x, w) + b (b may be null).
+void conv2d_forward(CpuBackend& be, const ConvArgs& a, const float* x, const float* w,
+                    const float* b, float* y, float* workspace);
+// Accumulates dw (and db) when not null; overwrites dx when not null.
+void conv2d_backward(CpuBackend& be, const ConvArgs& a, const float* x, const float* w,
+                     const float* dy, float* dw, float* db, float* dx, float* workspace);
+
+}  // namespace strata

@@ -1,0 +1,25 @@
+// dropout: inverted dropout in train mode. Value i of sample s is kept with probability 1 - rate
+// and scaled by 1 / (1 - rate), from RandomStream(seed, kDropout, layer, step, first + s)'s
+// uniforms in element order; the mask (0 or the scale) is written for the backward. CPU:
+// dropout.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "core/backend.h"
+
+namespace strata {
+
+struct DropoutArgs {
+  float rate = 0.0f;
+  uint64_t seed = 0, step = 0;
+  uint32_t layer = 0;
+  int64_t first_sample = 0;  // global index of sample 0
+  int64_t batch = 0, per_sample = 0;
+};
+
+void dropout_forward(CpuBackend& be, const DropoutArgs& a, const float* x, float* y, float* mask);
+// dx = dy * mask over n values.
+void dropout_backward(CpuBackend& be, const float* dy, const float* mask, float* dx, int64_t n);
+
+}  // namespace strata
