@@ -27,6 +27,7 @@ struct StepContext {
   uint64_t seed = 0;          // experiment seed
   uint64_t step = 0;          // optimizer step, for random draws
   int64_t sample_offset = 0;  // global index of this batch's first sample, for random draws
+  int64_t global_batch = 0;   // samples of this step over all ranks (synchronised statistics)
   Backend* backend = &cpu_backend();  // where the model lives and its ops run
 };
 

@@ -6,16 +6,16 @@
 // parameters; running_mean and running_var are state().
 //
 // Synchronised BatchNorm: with a CrossRankSum set (set_cross_rank_sum), train mode uses the
-// statistics of the global batch (all data-parallel ranks), as PyTorch's SyncBatchNorm. Forward
-// makes two cross-rank sums (per-channel sums plus this rank's value count, then squared
+// statistics of the global batch (all data-parallel ranks; StepContext::global_batch samples), as
+// PyTorch's SyncBatchNorm. Forward makes two cross-rank sums (per-channel sums, then squared
 // deviations about the global mean); backward makes one (per-channel sum(dy) and sum(dy * xhat))
 // when the input gradient is wanted. dgamma and dbeta stay this rank's sums: the gradient reducer
-// combines them like any parameter gradient. Eval mode makes no cross-rank calls.
+// combines them like any parameter gradient. Eval mode makes no cross-rank calls. The compute:
+// core/ops/batchnorm.h.
 #pragma once
 
-#include <vector>
-
 #include "core/layer.h"
+#include "core/ops/batchnorm.h"  // defines: BatchNormArgs, BatchNormBuffers
 
 namespace strata {
 
@@ -34,22 +34,27 @@ class BatchNorm final : public Layer {
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
   std::vector<Tensor*> state() override { return {&running_mean_, &running_var_}; }
   void set_cross_rank_sum(CrossRankSum* sum) override { sum_ = sum; }
+  ScratchNeeds setup(const Shape& in, Backend& backend) override;
+  void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;
 
  private:
-  void forward_synced(const Tensor& x, Tensor& y);
-  void backward_synced(const Tensor& x, const Tensor& dy, Tensor& dx, bool pgrads);
+  BatchNormArgs args(int64_t batch) const;
+  BatchNormBuffers buffers();
+  void forward_synced(const Tensor& x, Tensor& y, const StepContext& ctx);
+  void backward_synced(const Tensor& x, const Tensor& dy, Tensor& dx, bool pgrads,
+                       const StepContext& ctx);
 
   BatchNormOptions o_;
   int64_t c_ = 0, spatial_ = 1;
   Tensor gamma_, beta_, dgamma_, dbeta_;
   Tensor running_mean_, running_var_;
-  Tensor mean_, invstd_;         // of the last train-mode forward, for backward
+  Tensor saved_;                 // mean and invstd of the last train-mode forward (C each)
+  Tensor workspace_;             // 2C floats: the cross-rank buffer of the synced path
   CrossRankSum* sum_ = nullptr;  // not owned; nullptr: this rank's batch only
   int64_t global_m_ = 0;         // values per channel in the last synced forward's global batch
-  std::vector<float> sync_;      // 2C + 2 floats, the cross-rank buffer (sized in build())
 };
 
 }  // namespace strata

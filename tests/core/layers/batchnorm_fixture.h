@@ -6,6 +6,7 @@
 
 #include "core/layer.h"
 #include "core/layers/batchnorm.h"
+#include "tests/support/gradcheck.h"
 
 namespace strata::testing {
 
@@ -25,15 +26,19 @@ struct Bn {
     gamma.fill(1.0f);
     Tensor p[2] = {gamma, beta}, g[2] = {dgamma, dbeta};  // copies share storage
     layer.bind(p, g);
+    scratch = setup_layer(layer, in);
   }
+  LayerScratch scratch;
   Tensor& running_mean() { return *layer.state()[0]; }
   Tensor& running_var() { return *layer.state()[1]; }
 };
 
-inline StepContext mode(bool training, bool param_grads = true) {
+// global_batch: the samples of a synchronised step over all ranks.
+inline StepContext mode(bool training, bool param_grads = true, int64_t global_batch = 0) {
   StepContext c;
   c.training = training;
   c.param_grads = param_grads;
+  c.global_batch = global_batch;
   return c;
 }
 

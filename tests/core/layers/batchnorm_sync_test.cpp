@@ -187,12 +187,13 @@ void check_synced_matches_full(const Shape& global, const std::vector<int64_t>& 
     }
     std::vector<int> calls_before(world);
     for (int r = 0; r < world; ++r) calls_before[r] = fake.calls(r);
+    const int64_t all = global[0];  // the global batch
     on_ranks(world, [&](int r) {
       BatchNorm& bn = ranks[r]->layer;
-      bn.forward(xs[r], ys[r], mode(train));
-      bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(train));
+      bn.forward(xs[r], ys[r], mode(train, true, all));
+      bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(train, true, all));
       // A frozen network still needs the global sums for dx.
-      bn.backward(xs[r], ys[r], dys[r], &dxs_frozen[r], mode(train, false));
+      bn.backward(xs[r], ys[r], dys[r], &dxs_frozen[r], mode(train, false, all));
     });
     std::vector<double> dg(C, 0.0), db(C, 0.0);
     for (int r = 0; r < world; ++r) {
@@ -267,17 +268,19 @@ TEST(SyncBatchNorm, CrossRankCallsPerPass) {
       f();
       per_call[r].push_back(fake.calls(r) - before);
     };
-    calls([&] { bn.forward(xs[r], ys[r], mode(true)); });
-    calls([&] { bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(true)); });
-    calls([&] { bn.backward(xs[r], ys[r], dys[r], nullptr, mode(true)); });
-    calls([&] { bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(true, false)); });
+    const int64_t all = 2 * in[0];
+    calls([&] { bn.forward(xs[r], ys[r], mode(true, true, all)); });
+    calls([&] { bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(true, true, all)); });
+    calls([&] { bn.backward(xs[r], ys[r], dys[r], nullptr, mode(true, true, all)); });
+    calls([&] { bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(true, false, all)); });
     calls([&] { bn.forward(xs[r], ys[r], mode(false)); });
     calls([&] { bn.backward(xs[r], ys[r], dys[r], &dxs[r], mode(false)); });
   });
   for (int r = 0; r < 2; ++r) {
     EXPECT_EQ(per_call[r], (std::vector<int>{2, 1, 0, 1, 0, 0})) << "rank " << r;
-    // One buffer per call for all channels: sums and the count, squared deviations, gradients.
-    EXPECT_EQ(fake.count(r, 0), 4 + 2);
+    // One buffer per call for all channels: sums, squared deviations, gradients. The value count
+    // is not sent: every rank knows the global batch.
+    EXPECT_EQ(fake.count(r, 0), 4);
     EXPECT_EQ(fake.count(r, 1), 4);
     EXPECT_EQ(fake.count(r, 2), 2 * 4);
     EXPECT_EQ(fake.count(r, 3), 2 * 4);
@@ -289,9 +292,11 @@ TEST(SyncBatchNorm, GlobalBatchOfOneValueThrows) {
   FakeRanks fake(1, 2 * 3 + 2);
   Bn bn(Shape{1, 3});
   bn.layer.set_cross_rank_sum(fake.rank(0));
-  Tensor x(Shape{1, 3}), y(Shape{1, 3});
-  EXPECT_THROW(bn.layer.forward(x, y, mode(true)), Error);
+  Tensor x = Tensor::zeros(Shape{1, 3}), y(Shape{1, 3});
+  EXPECT_THROW(bn.layer.forward(x, y, mode(true, true, 1)), Error);
   EXPECT_NO_THROW(bn.layer.forward(x, y, mode(false)));
+  // Without the global batch size the synced path cannot count: a clear error too.
+  EXPECT_THROW(bn.layer.forward(x, y, mode(true)), Error);
   // One sample on each of two ranks is a global batch of 2: fine.
   FakeRanks two(2, 2 * 3 + 2);
   Bn a(Shape{1, 3}), b(Shape{1, 3});
@@ -301,64 +306,54 @@ TEST(SyncBatchNorm, GlobalBatchOfOneValueThrows) {
   Tensor xs[2] = {Tensor::zeros(Shape{1, 3}), Tensor(Shape{1, 3})};
   Tensor ys[2] = {Tensor(Shape{1, 3}), Tensor(Shape{1, 3})};
   xs[1].fill(2.0f);
-  EXPECT_NO_THROW(on_ranks(2, [&](int r) { bns[r]->layer.forward(xs[r], ys[r], mode(true)); }));
+  EXPECT_NO_THROW(
+      on_ranks(2, [&](int r) { bns[r]->layer.forward(xs[r], ys[r], mode(true, true, 2)); }));
   EXPECT_NEAR(ys[0][0], -1.0f, 1e-4);  // {0, 2}: mean 1, biased variance 1
   EXPECT_NEAR(ys[1][0], 1.0f, 1e-4);
 }
 
-// Stands for `extra` more ranks of `m_extra` zeros each per channel: adds their count to the
-// first call's count parts and their squared deviations about the global mean to the second's.
+// Stands for more ranks holding zeros: they add nothing to the sums, and their squared
+// deviations about the global mean (m_extra values per channel at distance mean) to the second.
 class ZeroRanks final : public CrossRankSum {
  public:
-  ZeroRanks(int64_t C, int64_t extra, int64_t m_extra) : c_(C), extra_(extra), m_extra_(m_extra) {}
+  ZeroRanks(int64_t C, int64_t M, int64_t m_extra) : c_(C), M_(M), m_extra_(m_extra) {}
   void sum(float* data, int64_t count) override {
-    if (count == c_ + 2) {
-      data[c_] += static_cast<float>(extra_ * (m_extra_ / 4096));
-      data[c_ + 1] += static_cast<float>(extra_ * (m_extra_ % 4096));
-      global_m = static_cast<int64_t>(data[c_]) * 4096 + static_cast<int64_t>(data[c_ + 1]);
-      for (int64_t c = 0; c < c_; ++c) mean[c] = data[c] / static_cast<double>(global_m);
-    } else if (count == c_) {
+    ASSERT_EQ(count, c_);
+    if (calls_++ % 2 == 0) {
+      for (int64_t c = 0; c < c_; ++c) mean[c] = data[c] / static_cast<double>(M_);
+    } else {
       for (int64_t c = 0; c < c_; ++c)
-        data[c] += static_cast<float>(static_cast<double>(extra_ * m_extra_) * mean[c] * mean[c]);
+        data[c] += static_cast<float>(static_cast<double>(m_extra_) * mean[c] * mean[c]);
     }
   }
-  int64_t global_m = 0;
   double mean[8] = {};
 
  private:
-  int64_t c_, extra_, m_extra_;
+  int64_t c_, M_, m_extra_;
+  int calls_ = 0;
 };
 
-// 4095 more ranks of 8193 values: M = 3 + 4095 * 8193 = 33550338 > 2^24, carried as the parts
-// 4095 * 2 and 3 + 4095 * 1, each exact in float.
+// A global batch of 3 + 4095 * 8193 = 33550338 samples (> 2^24) on [N, 2]: the count is exact
+// (it comes from the step's global batch, an int64, not from a float sum).
 TEST(SyncBatchNorm, GlobalCountPastTwoToThe24) {
   Bn bn(Shape{3, 2});
-  ZeroRanks zeros(2, 4095, 8193);
+  const int64_t M = 3 + 4095 * 8193;
+  ZeroRanks zeros(2, M, M - 3);
   bn.layer.set_cross_rank_sum(&zeros);
   float v[6] = {1, 2, 3, 4, 5, 6};
   Tensor x = Tensor::view(v, Shape{3, 2}), y(Shape{3, 2});
-  bn.layer.forward(x, y, mode(true));
-  const double M = 3.0 + 4095.0 * 8193.0;
-  EXPECT_EQ(zeros.global_m, 33550338);
+  bn.layer.forward(x, y, mode(true, true, M));
+  const double md = static_cast<double>(M);
   const double sums[2] = {9, 12}, squares[2] = {35, 56};  // of this rank's values
   for (int c = 0; c < 2; ++c) {
-    const double mean = sums[c] / M, var = squares[c] / M - mean * mean;  // zeros elsewhere
+    const double mean = sums[c] / md, var = squares[c] / md - mean * mean;  // zeros elsewhere
     EXPECT_NEAR(bn.running_mean()[c], 0.1 * mean, 1e-6 * 0.1 * mean);
-    EXPECT_NEAR(bn.running_var()[c], 0.9 + 0.1 * var * M / (M - 1), 1e-6);
+    EXPECT_NEAR(bn.running_var()[c], 0.9 + 0.1 * var * md / (md - 1), 1e-6);
     EXPECT_NEAR(y[2 + c], (v[2 + c] - mean) / std::sqrt(var + kEps), 1e-3);
   }
 }
 
-// A count part summed to 2^24 or more may have been rounded: an error, not a silently wrong M.
-TEST(SyncBatchNorm, CountTooLargeToSumExactlyThrows) {
-  Bn bn(Shape{3, 2});
-  ZeroRanks zeros(2, 4097, 4096 * 4096);  // high parts total 4097 * 4096 >= 2^24
-  bn.layer.set_cross_rank_sum(&zeros);
-  Tensor x(Shape{3, 2}), y(Shape{3, 2});
-  EXPECT_THROW(bn.layer.forward(x, y, mode(true)), Error);
-}
-
-// The synced path sizes its cross-rank buffer in build(): after the first step a train step
+// The synced path gets its cross-rank buffer as scratch at setup: after the first step a train step
 // (forward and backward on every rank) allocates nothing. Threads are started once: starting one
 // allocates.
 TEST(SyncBatchNorm, SteadyStateStepAllocatesNothing) {
@@ -394,8 +389,8 @@ TEST(SyncBatchNorm, SteadyStateStepAllocatesNothing) {
     };
     on_ranks(kWorld, [&](int r) {
       auto step = [&] {
-        bns[r]->layer.forward(xs[r], ys[r], mode(true));
-        bns[r]->layer.backward(xs[r], ys[r], dys[r], &dxs[r], mode(true));
+        bns[r]->layer.forward(xs[r], ys[r], mode(true, true, kWorld * in[0]));
+        bns[r]->layer.backward(xs[r], ys[r], dys[r], &dxs[r], mode(true, true, kWorld * in[0]));
       };
       step();
       barrier([&] { before = testing::heap_allocations(); });
