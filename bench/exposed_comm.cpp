@@ -10,6 +10,7 @@
 #include "bench/stats.h"
 #include "bench/step.h"
 #include "core/error.h"
+#include "distributed/model_sync.h"  // defines: gradient_buffer_of
 
 namespace strata::bench {
 
@@ -86,8 +87,8 @@ void run_exposed_comm(Communicator& comm, const BenchOptions& o) {
   std::vector<std::unique_ptr<GradientReducer>> reducers;
   int buckets = 0;
   for (Sequential* n : g.nets) {
-    reducers.push_back(
-        std::make_unique<GradientReducer>(comm, *n, reduced.options.bucket_bytes, ReduceOp::kSum));
+    reducers.push_back(std::make_unique<GradientReducer>(
+        comm, gradient_buffer_of(*n), reduced.options.bucket_bytes, ReduceOp::kSum));
     buckets += static_cast<int>(reducers.back()->buckets().size());
   }
   std::vector<double> t_reduce;

@@ -24,8 +24,7 @@ namespace strata {
 
 enum class CollectiveKind : uint8_t { kAllReduce, kBroadcast, kBarrier, kAllGather };
 
-// One queued collective: plain data, copied into a ring slot. all_reduce and broadcast move
-// floats; all_gather any DataType.
+// One queued collective on buffers of one DataType: plain data, copied into a ring slot.
 struct CollectiveJob {
   CollectiveKind kind = CollectiveKind::kBarrier;
   ReduceOp op = ReduceOp::kSum;

@@ -43,6 +43,14 @@ const char* data_type_name(DataType type) {
   return "elements";
 }
 
+void check_reducible(const char* op, DataType type, ReduceOp reduce) {
+  STRATA_CHECK(type != DataType::kBytes,
+               op << ": bytes cannot be reduced; pass the element type of the buffer");
+  STRATA_CHECK(reduce != ReduceOp::kAverage || type == DataType::kF32 || type == DataType::kF64,
+               op << ": an average of " << data_type_name(type)
+                  << " is not representable; sum them (ReduceOp::kSum) and divide");
+}
+
 CommHandle& CommHandle::operator=(CommHandle&& other) noexcept {
   if (this != &other) {
     if (wait_fn_) {

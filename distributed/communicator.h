@@ -1,10 +1,12 @@
 // Communicator: the seam between training code and the transport that moves gradients between
 // ranks. Implementations: LocalCommunicator (one process, always built), MpiCommunicator (host
-// buffers, built with STRATA_MPI) and, later, NCCL (device buffers, CUDA build). The backend is
-// chosen at run time by name (config key distributed.backend) through make_communicator().
+// buffers, built with STRATA_MPI) and NcclCommunicator (device buffers, CUDA build). The backend
+// is chosen at run time by name (config key distributed.backend) through make_communicator().
 //
-// All collectives are called by every rank in the same order with the same count. Buffers are
-// host floats. Failures throw strata::Error (core/error.h).
+// All collectives are called by every rank in the same order with the same count and type. Each
+// takes its buffers' element type (DataType); the float overloads are shorthands for kF32. A
+// device-buffer communicator orders each collective after the work queued on its stream
+// (set_stream). Failures throw strata::Error (core/error.h).
 #pragma once
 
 #include <cstdint>
@@ -12,12 +14,15 @@
 #include <memory>
 #include <string>
 
+#include "core/device.h"  // defines: Stream
+
 namespace strata {
 
 enum class ReduceOp {
   kSum,
-  // The mean over ranks. Each rank scales its buffer by 1/size BEFORE the sum, so that a low
-  // precision sum of large values cannot overflow. The input buffer is modified either way.
+  // The mean over ranks, for floating-point types. Each rank scales its buffer by 1/size BEFORE
+  // the sum, so that a low precision sum of large values cannot overflow. The input buffer is
+  // modified either way.
   kAverage,
 };
 
@@ -26,6 +31,8 @@ enum class DataType : uint8_t { kF32, kF64, kI32, kI64, kBytes };
 // Bytes per element; the plural name used in messages ("floats", "bytes").
 int64_t data_type_size(DataType type);
 const char* data_type_name(DataType type);
+// Throws (naming `op` and the type) unless `reduce` can be done on `type`.
+void check_reducible(const char* op, DataType type, ReduceOp reduce);
 
 // The pending completion of an asynchronous collective. Move-only; wait() blocks until the
 // operation is done (the buffer may be read and reused after it). A handle that is never waited
@@ -77,15 +84,31 @@ class Communicator {
   // throws `reason` at once instead. Idempotent: the first failure stays.
   virtual void abandon(const std::string& reason) = 0;
 
-  // In-place all-reduce of count floats (count 0 allowed).
-  virtual void all_reduce(float* data, int64_t count, ReduceOp op) = 0;
+  // Device-buffer communicators: the stream whose queued work a collective waits for before it
+  // reads its buffer (nullptr: the device's default stream). Host-buffer ones ignore it.
+  virtual void set_stream(Stream stream) { (void)stream; }
+
+  // In-place all-reduce of count elements (count 0 allowed); kAverage needs kF32 or kF64, and
+  // kBytes cannot be reduced.
+  virtual void all_reduce(void* data, int64_t count, DataType type, ReduceOp op) = 0;
   // The same, started now; data must stay alive and untouched until the handle is waited.
-  virtual CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) = 0;
-  // Copies root's count floats into every rank's data.
-  virtual void broadcast(float* data, int64_t count, int root) = 0;
+  virtual CommHandle all_reduce_async(void* data, int64_t count, DataType type, ReduceOp op) = 0;
+  // Copies root's count elements into every rank's data.
+  virtual void broadcast(void* data, int64_t count, DataType type, int root) = 0;
   virtual void barrier() = 0;
   // out (size() * count elements of `type`) receives rank r's `in` at element r * count.
   virtual void all_gather(const void* in, int64_t count, DataType type, void* out) = 0;
+
+  // Shorthands for float buffers (kF32).
+  void all_reduce(float* data, int64_t count, ReduceOp op) {
+    all_reduce(data, count, DataType::kF32, op);
+  }
+  CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) {
+    return all_reduce_async(data, count, DataType::kF32, op);
+  }
+  void broadcast(float* data, int64_t count, int root) {
+    broadcast(data, count, DataType::kF32, root);
+  }
   void all_gather(const float* in, int64_t count, float* out) {
     all_gather(in, count, DataType::kF32, out);
   }

@@ -1,33 +1,45 @@
 #include "distributed/gradient_reducer.h"
 
+#include <utility>
+
 #include "core/error.h"
 
 namespace strata {
 
-GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t bucket_bytes,
+GradientReducer::GradientReducer(Communicator& comm, GradientBuffer buffer, int64_t bucket_bytes,
                                  ReduceOp op)
-    : comm_(comm), model_(model), op_(op) {
-  STRATA_CHECK(model.built(), "the gradient reducer needs a built model; call build() first");
+    : comm_(comm), buffer_(std::move(buffer)), op_(op) {
   STRATA_CHECK(bucket_bytes > 0, "bucket_bytes must be positive, got " << bucket_bytes);
-  const int n = model.num_layers();
+  STRATA_CHECK(buffer_.layer_offsets.size() == buffer_.layer_counts.size(),
+               "the gradient reducer needs an offset and a count for every layer");
+  // One rank on a host-buffer communicator never communicates: any device will do.
+  const bool on_device = !buffer_.grads.device().is_cpu();
+  STRATA_CHECK((comm.size() == 1 && !comm.device_buffers()) || on_device == comm.device_buffers(),
+               "distributed.backend '"
+                   << comm.name() << "' reduces " << (comm.device_buffers() ? "GPU" : "host")
+                   << " buffers but this model lives on " << (on_device ? "a GPU" : "the CPU")
+                   << " (" << buffer_.grads.device().str() << ")"
+                   << (on_device ? "; use distributed.backend: nccl for a GPU model"
+                                 : "; use distributed.backend: mpi (or auto)"));
+  const int n = static_cast<int>(buffer_.layer_counts.size());
   layer_bucket_.assign(n, -1);
   const int64_t limit = (bucket_bytes + static_cast<int64_t>(sizeof(float)) - 1) /
                         static_cast<int64_t>(sizeof(float));
   bool open = false;
   for (int i = n - 1; i >= 0; --i) {
-    const int64_t count = model.layer_param_count(i);
+    const int64_t count = buffer_.layer_counts[i];
     if (count == 0) continue;
     if (!open) {
       Bucket b;
-      b.offset = model.layer_param_offset(i) + count;
+      b.offset = buffer_.layer_offsets[i] + count;
       b.last_layer = i;
       buckets_.push_back(b);
       open = true;
     }
     Bucket& b = buckets_.back();
-    STRATA_CHECK(model.layer_param_offset(i) + count == b.offset,
+    STRATA_CHECK(buffer_.layer_offsets[i] + count == b.offset,
                  "layer " << i << "'s gradients are not contiguous with the layer after it");
-    b.offset = model.layer_param_offset(i);
+    b.offset = buffer_.layer_offsets[i];
     b.count += count;
     b.first_layer = i;
     ++b.num_layers;
@@ -40,7 +52,6 @@ GradientReducer::GradientReducer(Communicator& comm, Sequential& model, int64_t 
 }
 
 GradientReducer::~GradientReducer() {
-  detach();
   // Destroyed in the middle of a step (an exception unwinds through backward): some buckets
   // started, or layers reported, and finalize() never came.
   bool mid_step = next_launch_ > 0;
@@ -56,25 +67,14 @@ GradientReducer::~GradientReducer() {
     comm_.abandon("the gradient reducer was destroyed in the middle of a step");
 }
 
-void GradientReducer::attach() {
-  if (!active() || attached_) return;
-  model_.set_grads_ready_hook([this](int layer) { on_grads_ready(layer); });
-  attached_ = true;
-}
-
-void GradientReducer::detach() {
-  if (!attached_) return;
-  model_.set_grads_ready_hook(nullptr);
-  attached_ = false;
-}
-
-void GradientReducer::on_grads_ready(int layer) {
+void GradientReducer::grads_ready(int layer) {
+  if (!active()) return;
   const int b = layer_bucket_[layer];
   if (b < 0) return;
   STRATA_CHECK(b >= next_launch_ && remaining_[b] > 0,
-               "layer " << layer << " ('" << model_.layer_name(layer)
-                        << "') reported its gradients after its bucket's all-reduce was started; "
-                           "attach the reducer only around the last backward of a step, and "
+               "layer " << layer
+                        << " reported its gradients after its bucket's all-reduce was started; "
+                           "report to the reducer only during the last backward of a step, and "
                            "call finalize() once per step");
   if (--remaining_[b] == 0) launch_ready();
 }
@@ -87,8 +87,8 @@ void GradientReducer::launch_ready() {
 void GradientReducer::launch(int b) {
   Bucket& bucket = buckets_[b];
   bucket.launch_time = Clock::now();
-  handles_.push_back(
-      comm_.all_reduce_async(model_.grads().data() + bucket.offset, bucket.count, op_));
+  handles_.push_back(comm_.all_reduce_async(buffer_.grads.data() + bucket.offset, bucket.count,
+                                            DataType::kF32, op_));
 }
 
 void GradientReducer::finalize() {

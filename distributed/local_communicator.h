@@ -18,12 +18,15 @@ class LocalCommunicator final : public Communicator {
   bool broken() const override { return false; }
   void abandon(const std::string&) override {}
 
-  void all_reduce(float* data, int64_t count, ReduceOp op) override;
-  CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;
-  void broadcast(float* data, int64_t count, int root) override;
+  void all_reduce(void* data, int64_t count, DataType type, ReduceOp op) override;
+  CommHandle all_reduce_async(void* data, int64_t count, DataType type, ReduceOp op) override;
+  void broadcast(void* data, int64_t count, DataType type, int root) override;
   void barrier() override {}
   void all_gather(const void* in, int64_t count, DataType type, void* out) override;
   using Communicator::all_gather;
+  using Communicator::all_reduce;
+  using Communicator::all_reduce_async;
+  using Communicator::broadcast;
 };
 
 }  // namespace strata

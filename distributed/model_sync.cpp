@@ -13,6 +13,25 @@ void broadcast_model(Communicator& comm, Sequential& model, int root) {
   for (Tensor* t : model.state()) comm.broadcast(t->data(), t->numel(), root);
 }
 
+GradientBuffer gradient_buffer_of(Sequential& model) {
+  STRATA_CHECK(model.built(), "the gradient reducer needs a built model; call build() first");
+  GradientBuffer b;
+  b.grads = Tensor::view(model.grads().data(), model.grads().shape(), model.device());
+  for (int i = 0; i < model.num_layers(); ++i) {
+    b.layer_offsets.push_back(model.layer_param_offset(i));
+    b.layer_counts.push_back(model.layer_param_count(i));
+  }
+  return b;
+}
+
+void report_grads_to(Sequential& model, GradientReducer* reducer) {
+  if (reducer == nullptr || !reducer->active()) {
+    model.set_grads_ready_hook(nullptr);
+    return;
+  }
+  model.set_grads_ready_hook([reducer](int layer) { reducer->grads_ready(layer); });
+}
+
 float average_scalar(Communicator& comm, float value) {
   if (comm.size() == 1) return value;
   comm.all_reduce(&value, 1, ReduceOp::kAverage);

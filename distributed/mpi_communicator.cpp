@@ -84,9 +84,19 @@ void for_each_piece(int64_t count, int64_t max_count, Fn&& fn) {
 
 // Serial on purpose: it runs on the communication thread while the training thread's OpenMP
 // team computes, and a second team there would oversubscribe the cores for a memory-bound loop.
-void scale(float* data, int64_t count, float factor) {
+template <typename T>
+void scale(T* data, int64_t count, T factor) {
 #pragma omp simd
   for (int64_t i = 0; i < count; ++i) data[i] *= factor;
+}
+
+// kAverage divides before the sum: each addend is at most max/size, so the sum cannot overflow.
+void divide_for_average(const CollectiveJob& job, int size) {
+  if (job.op != ReduceOp::kAverage || size <= 1) return;
+  if (job.type == DataType::kF64)
+    scale(static_cast<double*>(job.data), job.count, 1.0 / static_cast<double>(size));
+  else
+    scale(static_cast<float*>(job.data), job.count, 1.0f / static_cast<float>(size));
 }
 
 MPI_Datatype mpi_type(DataType type) {
@@ -105,10 +115,7 @@ MPI_Datatype mpi_type(DataType type) {
   return MPI_BYTE;
 }
 
-// Element `offset` of a job's buffer.
-float* floats_at(const CollectiveJob& job, int64_t offset) {
-  return static_cast<float*>(job.data) + offset;
-}
+// Element `offset` of a buffer of `type`.
 void* elements_at(void* base, DataType type, int64_t offset) {
   return static_cast<char*>(base) + offset * data_type_size(type);
 }
@@ -149,17 +156,16 @@ class MpiRunner final : public CollectiveRunner {
   void run(const CollectiveJob& job) override {
     switch (job.kind) {
       case CollectiveKind::kAllReduce:
-        // Divide before the sum: each addend is at most max/size, so the sum cannot overflow.
-        if (job.op == ReduceOp::kAverage && size_ > 1)
-          scale(floats_at(job, 0), job.count, 1.0f / static_cast<float>(size_));
+        divide_for_average(job, size_);
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
-          STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, floats_at(job, offset), piece, MPI_FLOAT,
-                                         MPI_SUM, comm_));
+          STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, elements_at(job.data, job.type, offset),
+                                         piece, mpi_type(job.type), MPI_SUM, comm_));
         });
         return;
       case CollectiveKind::kBroadcast:
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
-          STRATA_MPI_CHECK(MPI_Bcast(floats_at(job, offset), piece, MPI_FLOAT, job.root, comm_));
+          STRATA_MPI_CHECK(MPI_Bcast(elements_at(job.data, job.type, offset), piece,
+                                     mpi_type(job.type), job.root, comm_));
         });
         return;
       case CollectiveKind::kBarrier:
@@ -194,20 +200,19 @@ class MpiRunner final : public CollectiveRunner {
     };
     switch (job.kind) {
       case CollectiveKind::kAllReduce:
-        if (job.op == ReduceOp::kAverage && size_ > 1)
-          scale(floats_at(job, 0), job.count, 1.0f / static_cast<float>(size_));
+        divide_for_average(job, size_);
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
           add([&](MPI_Request* r) {
-            STRATA_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, floats_at(job, offset), piece, MPI_FLOAT,
-                                            MPI_SUM, comm_, r));
+            STRATA_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, elements_at(job.data, job.type, offset),
+                                            piece, mpi_type(job.type), MPI_SUM, comm_, r));
           });
         });
         return;
       case CollectiveKind::kBroadcast:
         for_each_piece(job.count, max_count_, [&](int64_t offset, int piece) {
           add([&](MPI_Request* r) {
-            STRATA_MPI_CHECK(
-                MPI_Ibcast(floats_at(job, offset), piece, MPI_FLOAT, job.root, comm_, r));
+            STRATA_MPI_CHECK(MPI_Ibcast(elements_at(job.data, job.type, offset), piece,
+                                        mpi_type(job.type), job.root, comm_, r));
           });
         });
         return;
@@ -318,16 +323,19 @@ int64_t MpiCommunicator::in_flight() const {
   return queue_->in_flight();
 }
 
-void MpiCommunicator::all_reduce(float* data, int64_t count, ReduceOp op) {
-  all_reduce_async(data, count, op).wait();
+void MpiCommunicator::all_reduce(void* data, int64_t count, DataType type, ReduceOp op) {
+  all_reduce_async(data, count, type, op).wait();
 }
 
-CommHandle MpiCommunicator::all_reduce_async(float* data, int64_t count, ReduceOp op) {
+CommHandle MpiCommunicator::all_reduce_async(void* data, int64_t count, DataType type,
+                                             ReduceOp op) {
   STRATA_CHECK(count >= 0, "all_reduce: negative count " << count);
+  check_reducible("all_reduce", type, op);
   if (count == 0) return CommHandle();
   STRATA_CHECK(data != nullptr, "all_reduce: null buffer for " << count << " elements");
   CollectiveJob job;
   job.kind = CollectiveKind::kAllReduce;
+  job.type = type;
   job.op = op;
   job.count = count;
   job.data = data;
@@ -336,13 +344,14 @@ CommHandle MpiCommunicator::all_reduce_async(float* data, int64_t count, ReduceO
   return CommHandle([q = queue_.get(), seq] { q->wait(seq); });
 }
 
-void MpiCommunicator::broadcast(float* data, int64_t count, int root) {
+void MpiCommunicator::broadcast(void* data, int64_t count, DataType type, int root) {
   STRATA_CHECK(count >= 0, "broadcast: negative count " << count);
   STRATA_CHECK(root >= 0 && root < size_,
                "broadcast: root " << root << " is not a rank of a world of size " << size_);
   if (count == 0) return;
   CollectiveJob job;
   job.kind = CollectiveKind::kBroadcast;
+  job.type = type;
   job.root = root;
   job.count = count;
   job.data = data;

@@ -8,9 +8,6 @@
 
 #include "core/error.h"
 #include "distributed/poll.h"
-#if STRATA_WITH_MPI
-#include <mpi.h>  // defines: MPI_Bcast, for the ncclUniqueId
-#endif
 
 namespace strata {
 namespace {
@@ -30,6 +27,22 @@ std::string nccl_error_text(ncclResult_t rc, ncclComm_t comm) {
   const char* last = ncclGetLastError(comm);
   if (last != nullptr && *last != '\0') text += std::string(" (") + last + ")";
   return text;
+}
+
+ncclDataType_t nccl_type(DataType type) {
+  switch (type) {
+    case DataType::kF32:
+      return ncclFloat32;
+    case DataType::kF64:
+      return ncclFloat64;
+    case DataType::kI32:
+      return ncclInt32;
+    case DataType::kI64:
+      return ncclInt64;
+    case DataType::kBytes:
+      return ncclUint8;
+  }
+  return ncclUint8;
 }
 
 const char* const kTimeoutAdvice =
@@ -80,13 +93,9 @@ NcclCommunicator::NcclCommunicator(double timeout_s) : timeout_s_(timeout_s) {
                                           << nccl_error_text(rc, nullptr)
                                           << "; check the network interfaces (NCCL_SOCKET_IFNAME)");
     }
-#if STRATA_WITH_MPI
-    if (size_ > 1) {
-      const int rc = MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
-      STRATA_CHECK(rc == MPI_SUCCESS, "MPI_Bcast of the ncclUniqueId failed (MPI error "
-                                          << rc << "); check that every rank chose backend 'nccl'");
-    }
-#endif
+    // Rank 0's id reaches every rank over the bootstrap communicator (its own, not MPI's world).
+    if (size_ > 1)
+      bootstrap_->broadcast(&id, static_cast<int64_t>(sizeof(id)), DataType::kBytes, 0);
 
     STRATA_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
                       "the GPU may be out of memory or in exclusive use by another process");
@@ -103,11 +112,15 @@ NcclCommunicator::NcclCommunicator(double timeout_s) : timeout_s_(timeout_s) {
 
     // kAverage divides by size before the sum (communicator.h) so large values cannot overflow
     // a low precision sum; ncclAvg sums first and divides after, hence PreMulSum with 1/size.
-    float inv_size = 1.0f / static_cast<float>(size_);
-    check_nccl(ncclRedOpCreatePreMulSum(&average_op_, &inv_size, ncclFloat32,
+    float inv_f32 = 1.0f / static_cast<float>(size_);
+    double inv_f64 = 1.0 / static_cast<double>(size_);
+    check_nccl(ncclRedOpCreatePreMulSum(&average_f32_, &inv_f32, ncclFloat32,
                                         ncclScalarHostImmediate, comm_),
                "ncclRedOpCreatePreMulSum");
-    average_op_created_ = true;
+    check_nccl(ncclRedOpCreatePreMulSum(&average_f64_, &inv_f64, ncclFloat64,
+                                        ncclScalarHostImmediate, comm_),
+               "ncclRedOpCreatePreMulSum");
+    average_ops_created_ = true;
   } catch (...) {
     release(/*abort=*/true);  // the destructor does not run for a half-built object
     throw;
@@ -137,7 +150,9 @@ void NcclCommunicator::release(bool abort) noexcept {
     };
     try {
       bool ok = poll_until(stream_idle, timeout_s_) == PollResult::kDone;
-      if (ok && average_op_created_) ok = ncclRedOpDestroy(average_op_, comm_) == ncclSuccess;
+      if (ok && average_ops_created_)
+        ok = ncclRedOpDestroy(average_f32_, comm_) == ncclSuccess &&
+             ncclRedOpDestroy(average_f64_, comm_) == ncclSuccess;
       if (ok) {
         const ncclResult_t rc = ncclCommFinalize(comm_);
         ok = (rc == ncclSuccess || rc == ncclInProgress) &&
@@ -162,7 +177,7 @@ void NcclCommunicator::release(bool abort) noexcept {
     ncclCommAbort(comm_);  // also frees the reduction op
     comm_ = nullptr;
   }
-  average_op_created_ = false;
+  average_ops_created_ = false;
   for (cudaEvent_t event : all_events_) cudaEventDestroy(event);
   all_events_.clear();
   free_events_.clear();
@@ -180,7 +195,7 @@ void NcclCommunicator::release(bool abort) noexcept {
   if (comm_ != nullptr) {
     ncclCommAbort(comm_);
     comm_ = nullptr;
-    average_op_created_ = false;
+    average_ops_created_ = false;
   }
   broken_ = true;
   STRATA_THROW(what);
@@ -191,7 +206,7 @@ void NcclCommunicator::abandon(const std::string&) {
   if (comm_ != nullptr) {
     ncclCommAbort(comm_);
     comm_ = nullptr;
-    average_op_created_ = false;
+    average_ops_created_ = false;
   }
   broken_ = true;
 }
@@ -261,12 +276,12 @@ void NcclCommunicator::release_event(cudaEvent_t event) {
 
 void NcclCommunicator::wait_for_compute(const char* op) {
   STRATA_CUDA_CHECK(cudaEventRecord(ready_event_, compute_stream_),
-                    op << ": check the compute stream (set_compute_stream)");
+                    op << ": check the compute stream (set_stream)");
   // The wait captures the event's state now, so ready_event_ may be recorded again next call.
   STRATA_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_event_, 0), op);
 }
 
-CommHandle NcclCommunicator::completion(const char* op, int64_t count) {
+CommHandle NcclCommunicator::completion(const char* op, int64_t count, DataType type) {
   cudaEvent_t event = acquire_event();
   const cudaError_t rc = cudaEventRecord(event, stream_);
   if (rc != cudaSuccess) {
@@ -275,10 +290,10 @@ CommHandle NcclCommunicator::completion(const char* op, int64_t count) {
                     << "; an earlier GPU error is the likely cause (CUDA_LAUNCH_BLOCKING=1 "
                        "finds it)");
   }
-  return CommHandle([this, event, op, count] { wait_event(event, op, count); });
+  return CommHandle([this, event, op, count, type] { wait_event(event, op, count, type); });
 }
 
-void NcclCommunicator::wait_event(cudaEvent_t event, const char* op, int64_t count) {
+void NcclCommunicator::wait_event(cudaEvent_t event, const char* op, int64_t count, DataType type) {
   if (broken_) {
     release_event(event);
     check_usable(op);
@@ -301,7 +316,7 @@ void NcclCommunicator::wait_event(cudaEvent_t event, const char* op, int64_t cou
   release_event(event);
   if (result == PollResult::kDone) return;
   std::ostringstream os;
-  os << op << " of " << count << " floats ";
+  os << op << " of " << count << " " << data_type_name(type) << " ";
   if (result == PollResult::kTimedOut) {
     os << "did not complete within distributed.timeout_s = " << timeout_s_ << " s";
   } else if (cuda_state != cudaSuccess && cuda_state != cudaErrorNotReady) {
@@ -313,24 +328,27 @@ void NcclCommunicator::wait_event(cudaEvent_t event, const char* op, int64_t cou
   fail(os.str());
 }
 
-void NcclCommunicator::all_reduce(float* data, int64_t count, ReduceOp op) {
-  all_reduce_async(data, count, op).wait();
+void NcclCommunicator::all_reduce(void* data, int64_t count, DataType type, ReduceOp op) {
+  all_reduce_async(data, count, type, op).wait();
 }
 
-CommHandle NcclCommunicator::all_reduce_async(float* data, int64_t count, ReduceOp op) {
+CommHandle NcclCommunicator::all_reduce_async(void* data, int64_t count, DataType type,
+                                              ReduceOp op) {
   check_usable("all_reduce");
   STRATA_CHECK(count >= 0, "all_reduce: negative count " << count);
+  check_reducible("all_reduce", type, op);
   if (count == 0) return CommHandle();
   check_device_buffer(data, "all_reduce");
   wait_for_compute("all_reduce");
-  const ncclRedOp_t nccl_op = op == ReduceOp::kAverage ? average_op_ : ncclSum;
-  check_nccl(
-      ncclAllReduce(data, data, static_cast<size_t>(count), ncclFloat32, nccl_op, comm_, stream_),
-      "ncclAllReduce");
-  return completion("all_reduce", count);
+  ncclRedOp_t nccl_op = ncclSum;
+  if (op == ReduceOp::kAverage) nccl_op = type == DataType::kF64 ? average_f64_ : average_f32_;
+  check_nccl(ncclAllReduce(data, data, static_cast<size_t>(count), nccl_type(type), nccl_op, comm_,
+                           stream_),
+             "ncclAllReduce");
+  return completion("all_reduce", count, type);
 }
 
-void NcclCommunicator::broadcast(float* data, int64_t count, int root) {
+void NcclCommunicator::broadcast(void* data, int64_t count, DataType type, int root) {
   check_usable("broadcast");
   STRATA_CHECK(count >= 0, "broadcast: negative count " << count);
   STRATA_CHECK(root >= 0 && root < size_,
@@ -339,9 +357,9 @@ void NcclCommunicator::broadcast(float* data, int64_t count, int root) {
   check_device_buffer(data, "broadcast");
   wait_for_compute("broadcast");
   check_nccl(
-      ncclBroadcast(data, data, static_cast<size_t>(count), ncclFloat32, root, comm_, stream_),
+      ncclBroadcast(data, data, static_cast<size_t>(count), nccl_type(type), root, comm_, stream_),
       "ncclBroadcast");
-  completion("broadcast", count).wait();
+  completion("broadcast", count, type).wait();
 }
 
 void NcclCommunicator::barrier() {
@@ -350,7 +368,7 @@ void NcclCommunicator::barrier() {
   check_nccl(
       ncclAllReduce(barrier_scratch_, barrier_scratch_, 1, ncclFloat32, ncclSum, comm_, stream_),
       "ncclAllReduce (barrier)");
-  completion("barrier", 1).wait();
+  completion("barrier", 1, DataType::kF32).wait();
 }
 
 void NcclCommunicator::all_gather(const void* in, int64_t count, DataType type, void* out) {
@@ -360,27 +378,9 @@ void NcclCommunicator::all_gather(const void* in, int64_t count, DataType type, 
   check_device_buffer(in, "all_gather");
   check_device_buffer(out, "all_gather");
   wait_for_compute("all_gather");
-  ncclDataType_t nccl_type = ncclFloat32;
-  switch (type) {
-    case DataType::kF32:
-      nccl_type = ncclFloat32;
-      break;
-    case DataType::kF64:
-      nccl_type = ncclFloat64;
-      break;
-    case DataType::kI32:
-      nccl_type = ncclInt32;
-      break;
-    case DataType::kI64:
-      nccl_type = ncclInt64;
-      break;
-    case DataType::kBytes:
-      nccl_type = ncclUint8;
-      break;
-  }
-  check_nccl(ncclAllGather(in, out, static_cast<size_t>(count), nccl_type, comm_, stream_),
+  check_nccl(ncclAllGather(in, out, static_cast<size_t>(count), nccl_type(type), comm_, stream_),
              "ncclAllGather");
-  completion("all_gather", count).wait();
+  completion("all_gather", count, type).wait();
 }
 
 }  // namespace strata

@@ -41,19 +41,22 @@ class NcclCommunicator final : public Communicator {
   bool device_buffers() const override { return true; }
   double timeout_s() const override { return timeout_s_; }
 
-  void all_reduce(float* data, int64_t count, ReduceOp op) override;
-  CommHandle all_reduce_async(float* data, int64_t count, ReduceOp op) override;
-  void broadcast(float* data, int64_t count, int root) override;
+  void set_stream(Stream stream) override {
+    compute_stream_ = stream ? static_cast<cudaStream_t>(stream) : cudaStreamLegacy;
+  }
+  void all_reduce(void* data, int64_t count, DataType type, ReduceOp op) override;
+  CommHandle all_reduce_async(void* data, int64_t count, DataType type, ReduceOp op) override;
+  void broadcast(void* data, int64_t count, DataType type, int root) override;
   void barrier() override;
   void all_gather(const void* in, int64_t count, DataType type, void* out) override;
   using Communicator::all_gather;
+  using Communicator::all_reduce;
+  using Communicator::all_reduce_async;
+  using Communicator::broadcast;
 
   // The GPU this rank uses, and the stream the collectives run on.
   int device() const { return device_; }
   cudaStream_t stream() const { return stream_; }
-  // The stream whose enqueued work a collective waits for before it reads its buffer (default:
-  // cudaStreamLegacy). Set it when gradients are produced on a non-blocking stream.
-  void set_compute_stream(cudaStream_t stream) { compute_stream_ = stream; }
   // Whether an earlier failure, timeout or abandon() aborted the communicator (every call then
   // throws).
   bool broken() const override { return broken_; }
@@ -64,10 +67,10 @@ class NcclCommunicator final : public Communicator {
   // Makes the comm stream wait for the compute stream, so the buffer holds its final values.
   void wait_for_compute(const char* op);
   // Records completion of the work just enqueued on the comm stream; the handle's wait polls it.
-  CommHandle completion(const char* op, int64_t count);
+  CommHandle completion(const char* op, int64_t count, DataType type);
   // Polls an event until done, the communicator reports an error, or timeout_s passes; on the
-  // two failures aborts the communicator and throws, naming op and count.
-  void wait_event(cudaEvent_t event, const char* op, int64_t count);
+  // two failures aborts the communicator and throws, naming op, count and type.
+  void wait_event(cudaEvent_t event, const char* op, int64_t count, DataType type);
   // Turns an NCCL return code into success or an error; ncclInProgress (nonblocking
   // communicator) is polled until the call completes, within timeout_s.
   void check_nccl(ncclResult_t rc, const char* call);
@@ -89,8 +92,9 @@ class NcclCommunicator final : public Communicator {
   double timeout_s_;
   bool broken_ = false;
   ncclComm_t comm_ = nullptr;
-  bool average_op_created_ = false;
-  ncclRedOp_t average_op_ = ncclSum;  // premultiply by 1/size, then sum
+  bool average_ops_created_ = false;
+  ncclRedOp_t average_f32_ = ncclSum;  // premultiply by 1/size, then sum
+  ncclRedOp_t average_f64_ = ncclSum;
   cudaStream_t stream_ = nullptr;
   cudaStream_t compute_stream_ = cudaStreamLegacy;
   cudaEvent_t ready_event_ = nullptr;  // compute stream -> comm stream ordering

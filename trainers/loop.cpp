@@ -54,12 +54,12 @@ struct Window {
     for (const auto& kv : sum) v.push_back(kv.second);
     v.push_back(static_cast<double>(samples));
     v.push_back(wait_ms / std::max<int64_t>(steps, 1));
-    std::vector<float> f(v.begin(), v.end());
-    if (comm.size() > 1) comm.all_reduce(f.data(), static_cast<int64_t>(f.size()), ReduceOp::kSum);
+    if (comm.size() > 1)
+      comm.all_reduce(v.data(), static_cast<int64_t>(v.size()), DataType::kF64, ReduceOp::kSum);
     Metrics out = sum;
-    const double n = std::max(1.0f, f[sum.size()]);
-    for (size_t i = 0; i < out.size(); ++i) out[i].second = f[i] / n;
-    *wait_out = f.back() / comm.size();
+    const double n = std::max(1.0, v[sum.size()]);
+    for (size_t i = 0; i < out.size(); ++i) out[i].second = v[i] / n;
+    *wait_out = v.back() / comm.size();
     return out;
   }
 };
@@ -72,8 +72,8 @@ std::string format_metrics(const Metrics& m) {
 
 // Whether any rank has a stop request (collective).
 bool agree_on_stop(Communicator& comm) {
-  float stop = stop_requested() ? 1.0f : 0.0f;
-  if (comm.size() > 1) comm.all_reduce(&stop, 1, ReduceOp::kSum);
+  int32_t stop = stop_requested() ? 1 : 0;
+  if (comm.size() > 1) comm.all_reduce(&stop, 1, DataType::kI32, ReduceOp::kSum);
   return stop > 0;
 }
 
@@ -137,7 +137,7 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
       refused = std::current_exception();
     }
   }
-  if (broadcast_int64(*comm, refused ? 1 : 0) != 0) {
+  if (broadcast_value(*comm, refused ? 1 : 0) != 0) {
     if (refused) std::rethrow_exception(refused);
     STRATA_THROW("rank 0 refused the run folder " << o.run_dir << "; see its message");
   }
@@ -157,7 +157,7 @@ RunResult run_on(const Experiment& e, const RunOptions& o, Communicator* comm) {
     written_by = got.world_size;
     result.last_checkpoint = start.checkpoint;
   }
-  const int64_t resumed = broadcast_int64(*comm, start.checkpoint.empty() ? 0 : 1);
+  const int64_t resumed = broadcast_value(*comm, start.checkpoint.empty() ? 0 : 1);
   if (resumed) {
     broadcast_state(*comm, state);
     broadcast_position(*comm, meta);

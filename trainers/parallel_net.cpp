@@ -8,12 +8,10 @@ namespace strata {
 ParallelNet::ParallelNet(Sequential& net, Communicator& comm, const ParallelOptions& o)
     : net_(net), comm_(comm), o_(o) {
   STRATA_CHECK(net.built(), "ParallelNet: the network must be built first");
-  STRATA_CHECK(!comm.device_buffers(), "distributed.backend '"
-                                           << comm.name()
-                                           << "' reduces GPU buffers but this model lives on the "
-                                              "CPU; use distributed.backend: mpi (or auto)");
+  // Checks that the communicator takes buffers where the model lives, before any collective.
+  reducer_ = std::make_unique<GradientReducer>(comm, gradient_buffer_of(net), o.bucket_bytes,
+                                               ReduceOp::kSum);
   broadcast_model(comm, net, 0);
-  reducer_ = std::make_unique<GradientReducer>(comm, net, o.bucket_bytes, ReduceOp::kSum);
   if (comm.size() > 1) rank_sum_ = std::make_unique<CommCrossRankSum>(comm);
   if (o.sync_batchnorm && rank_sum_) {
     net.set_cross_rank_sum(rank_sum_.get());
@@ -22,17 +20,18 @@ ParallelNet::ParallelNet(Sequential& net, Communicator& comm, const ParallelOpti
 }
 
 ParallelNet::~ParallelNet() {
+  report_grads_to(net_, nullptr);
   if (bn_synced_) net_.set_cross_rank_sum(nullptr);
 }
 
 void ParallelNet::reduce_next_backward() {
-  if (o_.reduce) reducer_->attach();
+  if (o_.reduce) report_grads_to(net_, reducer_.get());
 }
 
 void ParallelNet::finish_reduce() {
   if (!o_.reduce) return;
   reducer_->finalize();
-  reducer_->detach();
+  report_grads_to(net_, nullptr);
 }
 
 StepContext train_context(uint64_t seed, const BatchPosition& pos) {

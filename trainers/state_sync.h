@@ -11,11 +11,11 @@
 
 namespace strata {
 
-// Broadcasts v from root (exact for any int64: sent as three 22-bit parts in floats).
-int64_t broadcast_int64(Communicator& comm, int64_t v, int root = 0);
+// v on root, as every rank gets it (collective).
+int64_t broadcast_value(Communicator& comm, int64_t v, int root = 0);
 // Broadcasts every registered tensor from root; empty tensors on other ranks are resized first.
 void broadcast_state(Communicator& comm, StateRegistry& state, int root = 0);
-// Broadcasts the position (and seed) of meta from root.
+// Broadcasts the position of meta from root (one collective).
 void broadcast_position(Communicator& comm, CheckpointMeta& meta, int root = 0);
 
 }  // namespace strata

@@ -249,6 +249,41 @@ void check_typed_all_gather(Communicator& comm, int64_t count) {
   EXPECT_EQ(global_errors(comm, errors), 0) << "count " << count;
 }
 
+// Typed all_reduce and broadcast: int64 sums beyond a float's 24-bit mantissa, a double average,
+// bytes broadcast; reductions that make no sense are refused.
+void check_typed_reduce_and_broadcast(Communicator& comm, int64_t count) {
+  const int size = comm.size();
+  const int64_t big = (int64_t{1} << 53) + 7;
+  std::vector<int64_t> ints(count);
+  std::vector<double> dbl(count);
+  for (int64_t i = 0; i < count; ++i) {
+    ints[i] = big + comm.rank() * 3 + i;
+    dbl[i] = 1.0 + 1e-12 * comm.rank() + static_cast<double>(i);
+  }
+  comm.all_reduce(ints.data(), count, DataType::kI64, ReduceOp::kSum);
+  comm.all_reduce(dbl.data(), count, DataType::kF64, ReduceOp::kAverage);
+  std::vector<uint8_t> bytes(count);
+  for (int64_t i = 0; i < count; ++i) bytes[i] = static_cast<uint8_t>(comm.rank() * 17 + i);
+  comm.broadcast(bytes.data(), count, DataType::kBytes, size - 1);
+  int64_t errors = 0;
+  const double rank_mean = 1e-12 * (size - 1) / 2.0;
+  for (int64_t i = 0; i < count; ++i) {
+    errors += ints[i] != size * (big + i) + 3 * (size * (size - 1) / 2);
+    errors += std::fabs(dbl[i] - (1.0 + rank_mean + static_cast<double>(i))) > 1e-15 * (1 + i);
+    errors += bytes[i] != static_cast<uint8_t>((size - 1) * 17 + i);
+  }
+  EXPECT_EQ(global_errors(comm, errors), 0) << "count " << count;
+}
+
+TEST(Communicator, TypedAllReduceAndBroadcast) {
+  for (int64_t count : {int64_t{0}, int64_t{1}, int64_t{1000}})
+    check_typed_reduce_and_broadcast(*g_comm, count);
+  int32_t i = 1;
+  uint8_t b = 1;
+  EXPECT_THROW(g_comm->all_reduce(&i, 1, DataType::kI32, ReduceOp::kAverage), Error);
+  EXPECT_THROW(g_comm->all_reduce(&b, 1, DataType::kBytes, ReduceOp::kSum), Error);
+}
+
 TEST(Communicator, TypedAllGather) {
   for (int64_t count : {int64_t{0}, int64_t{1}, int64_t{168}, int64_t{10'000}})
     check_typed_all_gather(*g_comm, count);
@@ -321,6 +356,7 @@ void check_split_pieces(MpiCommunicator::Progress progress) {
     check_all_reduce(comm, count, ReduceOp::kAverage);
     check_all_gather(comm, count);
     check_typed_all_gather(comm, count);
+    check_typed_reduce_and_broadcast(comm, count);
   }
   // Small counts only: with max_count 5, 5M floats would be a million pieces.
   check_broadcast(comm, comm.size() - 1, {0, 1, 5, 23});

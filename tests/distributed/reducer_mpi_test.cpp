@@ -19,6 +19,7 @@
 #include "core/sequential.h"
 #include "distributed/gradient_reducer.h"
 #include "distributed/local_communicator.h"
+#include "distributed/model_sync.h"  // defines: gradient_buffer_of, report_grads_to
 #include "tests/support/mpi_test_main.h"
 
 namespace strata {
@@ -68,8 +69,8 @@ Trained train(Communicator& comm, int64_t bucket_bytes) {
   const int64_t local = kGlobalBatch / comm.size();
   const int64_t first = comm.rank() * local;
   Sequential net = make_autoencoder({8});
-  GradientReducer reducer(comm, net, bucket_bytes);
-  reducer.attach();
+  GradientReducer reducer(comm, gradient_buffer_of(net), bucket_bytes);
+  report_grads_to(net, &reducer);
   AdamOptions ao;
   ao.lr = 1e-2f;
   Adam adam(ao);
@@ -101,7 +102,7 @@ TEST(GradientReducer, BucketsAreWholeLayersInReverseOrder) {
   int param_layers = 0;
   for (int i = 0; i < net.num_layers(); ++i) param_layers += net.layer_param_count(i) > 0;
   for (int64_t bytes : {int64_t{1}, int64_t{1024}, int64_t{4096}, int64_t{25} << 20}) {
-    GradientReducer reducer(*g_comm, net, bytes);
+    GradientReducer reducer(*g_comm, gradient_buffer_of(net), bytes);
     const auto& buckets = reducer.buckets();
     ASSERT_FALSE(buckets.empty());
     // Every gradient lies in exactly one bucket.
@@ -150,9 +151,9 @@ TEST(GradientReducer, BucketsAreWholeLayersInReverseOrder) {
 TEST(GradientReducer, WorldSizeOneLeavesGradientsAlone) {
   LocalCommunicator local;
   Sequential net = make_autoencoder({8});
-  GradientReducer reducer(local, net, 1);
+  GradientReducer reducer(local, gradient_buffer_of(net), 1);
   EXPECT_FALSE(reducer.active());
-  reducer.attach();
+  report_grads_to(net, &reducer);
   net.grads().fill(3.0f);
   reducer.finalize();
   const Tensor& g = net.grads();
@@ -191,9 +192,9 @@ TEST(GradientReducer, BucketsStartBeforeBackwardEnds) {
   if (g_comm->size() == 1) GTEST_SKIP() << "world size 1: the reducer does not communicate";
   using Clock = GradientReducer::Clock;
   Sequential net = make_autoencoder({64, 64, 64});
-  GradientReducer reducer(*g_comm, net, 1);  // one bucket per Dense layer
+  GradientReducer reducer(*g_comm, gradient_buffer_of(net), 1);  // one bucket per Dense layer
   ASSERT_GE(reducer.buckets().size(), 3u);
-  reducer.attach();
+  report_grads_to(net, &reducer);
   Clock::time_point first_layer_start{};  // just before layer 0's backward
   net.add_output_grad_hook(0, [&](const Tensor&, Tensor&) { first_layer_start = Clock::now(); });
   const int64_t local = kGlobalBatch / g_comm->size();
@@ -223,8 +224,8 @@ TEST(GradientReducer, BucketsStartBeforeBackwardEnds) {
 TEST(GradientReducer, ASecondBackwardBeforeFinalizeThrows) {
   if (g_comm->size() == 1) GTEST_SKIP() << "world size 1: the reducer does not communicate";
   Sequential net = make_autoencoder({8});
-  GradientReducer reducer(*g_comm, net, 1);
-  reducer.attach();
+  GradientReducer reducer(*g_comm, gradient_buffer_of(net), 1);
+  report_grads_to(net, &reducer);
   const int64_t local = kGlobalBatch / g_comm->size();
   Tensor x(Shape{local, kFeatures}), dy(Shape{local, kFeatures});
   fill_global_batch(x, 0);

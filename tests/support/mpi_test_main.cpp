@@ -13,9 +13,8 @@ namespace strata {
 Communicator* g_comm = nullptr;
 
 int64_t global_errors(Communicator& comm, int64_t local_errors) {
-  float errors = static_cast<float>(local_errors);  // exact below 2^24
-  comm.all_reduce(&errors, 1, ReduceOp::kSum);
-  return static_cast<int64_t>(errors);
+  comm.all_reduce(&local_errors, 1, DataType::kI64, ReduceOp::kSum);
+  return local_errors;
 }
 
 namespace {

@@ -69,8 +69,8 @@ Metrics evaluate_reconstruction(const EvalData& d, const ReconstructFn& run) {
     seen += static_cast<double>(valid);
   });
   // Per-sample mean squared errors and sample counts, summed over ranks.
-  float totals[2] = {static_cast<float>(sum), static_cast<float>(seen)};
-  d.comm->all_reduce(totals, 2, ReduceOp::kSum);
+  double totals[2] = {sum, seen};
+  d.comm->all_reduce(totals, 2, DataType::kF64, ReduceOp::kSum);
   return {{"test_mse", totals[1] > 0 ? totals[0] / totals[1] : 0.0}};
 }
 
@@ -97,9 +97,8 @@ Metrics evaluate_classification(const EvalData& d,
     }
     seen += static_cast<double>(valid);
   });
-  float totals[3] = {static_cast<float>(correct), static_cast<float>(loss),
-                     static_cast<float>(seen)};
-  d.comm->all_reduce(totals, 3, ReduceOp::kSum);
+  double totals[3] = {correct, loss, seen};
+  d.comm->all_reduce(totals, 3, DataType::kF64, ReduceOp::kSum);
   if (totals[2] <= 0) return {};
   return {{"test_accuracy", totals[0] / totals[2]}, {"test_loss", totals[1] / totals[2]}};
 }

@@ -36,6 +36,7 @@
 #include "distributed/communicator.h"      // defines: make_communicator, kDefaultCommTimeoutS
 #include "distributed/fault.h"             // defines: abort_job
 #include "distributed/gradient_reducer.h"  // defines: GradientReducer
+#include "distributed/model_sync.h"        // defines: gradient_buffer_of, report_grads_to
 
 namespace {
 
@@ -121,8 +122,8 @@ void train(const Options& o, Communicator* comm) {
   const int rank = comm->rank();
   Sequential net = make_model();
   // One bucket per Dense layer, summed; the loss gradient is pre-scaled by 1/size as trainers do.
-  GradientReducer reducer(*comm, net, /*bucket_bytes=*/1, ReduceOp::kSum);
-  reducer.attach();
+  GradientReducer reducer(*comm, gradient_buffer_of(net), /*bucket_bytes=*/1, ReduceOp::kSum);
+  report_grads_to(net, &reducer);
   int step = 0;
   // Runs just before layer 0's backward: the later layers' buckets have been started.
   net.add_output_grad_hook(0, [&](const Tensor&, Tensor&) {

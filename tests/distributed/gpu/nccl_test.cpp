@@ -148,9 +148,9 @@ TEST(Nccl, WaitsForTheComputeStream) {
   DeviceFloats d(count);
   CUDA_OK(cudaMemsetAsync(d.get(), 0, sizeof(float) * count, compute));
   CUDA_OK(cudaMemcpyAsync(d.get(), pinned, sizeof(float) * count, cudaMemcpyHostToDevice, compute));
-  g_nccl->set_compute_stream(compute);
+  g_nccl->set_stream(compute);
   g_nccl->all_reduce(d.get(), count, ReduceOp::kSum);
-  g_nccl->set_compute_stream(cudaStreamLegacy);
+  g_nccl->set_stream(nullptr);
   EXPECT_EQ(global_errors(count_reduce_errors(d.download(), g_nccl->size(), ReduceOp::kSum)), 0);
   cudaFreeHost(pinned);
   cudaStreamDestroy(compute);
