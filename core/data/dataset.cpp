@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
 
@@ -44,7 +45,7 @@ void check_no_leftovers(fs::path dir, const std::string& pattern) {
   std::error_code ec;
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     const std::string f = e.path().filename().string();
-    STRATA_CHECK(f.find(".h5.tmp-") == std::string::npos,
+    STRATA_CHECK(!is_atomic_temp_name(f),
                  "'" << pattern << "': " << dir.string() << " holds " << f
                      << ", a shard left half-written by an interrupted write; the folder may not "
                         "hold the whole data set: convert it again into a new folder");

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
+#include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
 
@@ -14,7 +16,9 @@ namespace strata {
 using h5::Handle;
 
 struct ShardWriter::Impl {
-  std::string path, tmp;
+  std::string path;
+  std::optional<AtomicFile> out;  // the file under its temporary name until finish()
+  const std::string& tmp() const { return out->temp_path(); }
   int64_t capacity = 0, written = 0, sample_values = 0;
   ShardWriterOptions options;
   hid_t mem_type = H5I_INVALID_HID;
@@ -52,7 +56,7 @@ ShardWriter::ShardWriter(const std::string& path, int64_t capacity,
   h5::quiet();
   Impl& w = *impl_;
   w.path = path;
-  w.tmp = path + ".tmp-" + std::to_string(::getpid());
+  w.out.emplace(path);
   w.capacity = capacity;
   w.options = options;
   w.sample_values = options.channels * options.height * options.width;
@@ -69,11 +73,11 @@ ShardWriter::ShardWriter(const std::string& path, int64_t capacity,
                          "shuffle filter; use --compression none");
 
   Handle fapl = h5::file_access();
-  w.file = Handle(H5Fcreate(w.tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  w.file = Handle(H5Fcreate(w.tmp().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!w.file.valid()) {
     const std::string detail = h5::last_error();
-    STRATA_THROW(w.tmp << ": cannot create the shard file (HDF5 says: '" << detail
-                       << "'); check that the folder exists and is writable");
+    STRATA_THROW(w.tmp() << ": cannot create the shard file (HDF5 says: '" << detail
+                         << "'); check that the folder exists and is writable");
   }
 
   const int64_t sample_bytes = w.sample_values * (options.dtype == PixelType::kUint8 ? 1 : 4);
@@ -110,18 +114,14 @@ ShardWriter::ShardWriter(const std::string& path, int64_t capacity,
   if (!ok) {
     const std::string detail = h5::last_error();
     w.close();
-    std::remove(w.tmp.c_str());
-    STRATA_THROW(w.tmp << ": cannot create the shard's datasets (HDF5 says: '" << detail
-                       << "'); check free disk space");
+    STRATA_THROW(w.tmp() << ": cannot create the shard's datasets (HDF5 says: '" << detail
+                         << "'); check free disk space");
   }
 }
 
 ShardWriter::~ShardWriter() {
   auto guard = h5::lock();
-  if (!impl_->finished) {
-    impl_->close();
-    std::remove(impl_->tmp.c_str());
-  }
+  if (!impl_->finished) impl_->close();  // the AtomicFile then removes the temporary file
 }
 
 void ShardWriter::append(const void* images, const int64_t* labels, int64_t count) {
@@ -160,8 +160,8 @@ void ShardWriter::append(const void* images, const int64_t* labels, int64_t coun
   }
   if (!ok) {
     const std::string detail = h5::last_error();
-    STRATA_THROW(w.tmp << ": writing samples [" << w.written << ", " << w.written + count
-                       << ") failed (HDF5 says: '" << detail << "'); check free disk space");
+    STRATA_THROW(w.tmp() << ": writing samples [" << w.written << ", " << w.written + count
+                         << ") failed (HDF5 says: '" << detail << "'); check free disk space");
   }
   w.written += count;
 }
@@ -176,19 +176,13 @@ void ShardWriter::finish() {
                                                << w.capacity << "; this is a bug in the caller");
   const bool flushed = H5Fflush(w.file.get(), H5F_SCOPE_LOCAL) >= 0;
   const bool closed = w.close();
+  w.finished = true;
   if (!flushed || !closed) {
     const std::string detail = h5::last_error();
-    std::remove(w.tmp.c_str());
-    w.finished = true;
-    STRATA_THROW(w.tmp << ": closing the shard failed (HDF5 says: '" << detail
-                       << "'); check free disk space and convert again");
+    STRATA_THROW(w.tmp() << ": closing the shard failed (HDF5 says: '" << detail
+                         << "'); check free disk space and convert again");
   }
-  if (std::rename(w.tmp.c_str(), w.path.c_str()) != 0) {
-    std::remove(w.tmp.c_str());
-    w.finished = true;
-    STRATA_THROW(w.tmp << ": cannot rename to " << w.path << "; check that the folder is writable");
-  }
-  w.finished = true;
+  w.out->commit();
 }
 
 }  // namespace strata

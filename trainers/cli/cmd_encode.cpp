@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
 #include "trainers/cli/commands.h"
@@ -45,28 +46,20 @@ void write_codes(const std::string& out, const std::vector<float>& codes, int64_
                  const std::vector<int64_t>* labels) {
   auto guard = h5::lock();
   h5::quiet();
-  const std::string tmp = out + ".tmp-" + std::to_string(::getpid());
+  AtomicFile file_out(out);
+  const std::string& tmp = file_out.temp_path();
   {
     h5::Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
     STRATA_CHECK(file.valid(), "cannot create " << tmp << ": " << h5::last_error()
                                                 << " (does the folder exist and is it writable?)");
-    try {
-      write_dataset(file.get(), tmp, "codes", H5T_NATIVE_FLOAT,
-                    {static_cast<hsize_t>(n), static_cast<hsize_t>(dim)}, codes.data());
-      if (labels)
-        write_dataset(file.get(), tmp, "labels", H5T_NATIVE_INT64, {static_cast<hsize_t>(n)},
-                      labels->data());
-      STRATA_CHECK(file.reset(), "cannot close " << tmp << ": " << h5::last_error());
-    } catch (...) {
-      file.reset();
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw;
-    }
+    write_dataset(file.get(), tmp, "codes", H5T_NATIVE_FLOAT,
+                  {static_cast<hsize_t>(n), static_cast<hsize_t>(dim)}, codes.data());
+    if (labels)
+      write_dataset(file.get(), tmp, "labels", H5T_NATIVE_INT64, {static_cast<hsize_t>(n)},
+                    labels->data());
+    STRATA_CHECK(file.reset(), "cannot close " << tmp << ": " << h5::last_error());
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  STRATA_CHECK(!ec, "cannot rename " << tmp << " to " << out << ": " << ec.message());
+  file_out.commit();
 }
 
 }  // namespace

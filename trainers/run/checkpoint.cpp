@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
 #include "trainers/run/checkpoint.h"
@@ -88,13 +89,6 @@ bool write_meta(hid_t file, const CheckpointMeta& m) {
 }
 
 // Pushes the file's data to the disk before the rename makes it the checkpoint (best effort).
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 // Opens path and checks that it is a checkpoint this build reads.
 Handle open_checkpoint(const std::string& path) {
   Handle fapl = h5::file_access();
@@ -231,12 +225,12 @@ void write_checkpoint(const std::string& path, const StateRegistry& state,
                       const CheckpointMeta& meta) {
   auto guard = h5::lock();
   h5::quiet();
-  const std::string tmp = path + ".tmp";
+  AtomicFile out(path);
+  const std::string& tmp = out.temp_path();
   Handle fapl = h5::file_access();
   Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!file.valid()) {
     const std::string detail = h5::last_error();
-    std::remove(tmp.c_str());
     STRATA_THROW(path << ": cannot create the checkpoint's temporary file " << tmp
                       << " (HDF5 says: '" << detail
                       << "'); check that the folder exists and is writable");
@@ -255,18 +249,11 @@ void write_checkpoint(const std::string& path, const StateRegistry& state,
   if (!ok) {
     const std::string detail = h5::last_error();
     file.reset();
-    std::remove(tmp.c_str());
     STRATA_THROW(path << ": writing the checkpoint failed"
                       << (failed_item.empty() ? "" : " at " + failed_item) << " (HDF5 says: '"
                       << detail << "'); check free disk space (nothing was left behind)");
   }
-  sync_file(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    STRATA_THROW(path << ": cannot rename " << tmp << " to it (" << why
-                      << "); check that the folder is writable and " << path << " is not a folder");
-  }
+  out.commit();
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {

@@ -7,9 +7,10 @@
 //     global_step, seed, world_size, and config (the resolved experiment YAML, so commands such
 //     as `strata encode` can rebuild the networks from the checkpoint alone)
 //
-// A file is written to "<path>.tmp" and renamed over <path> only when complete, so a crash never
-// leaves a half-written checkpoint under the final name. CheckpointDir keeps the last N files of a
-// run folder's checkpoints/ and a `latest` text file naming the newest one (written the same way).
+// A file is written atomically (core/atomic_file.h: a temporary name, renamed when complete), so a
+// crash never leaves a half-written checkpoint under the final name. CheckpointDir keeps the last N
+// files of a run folder's checkpoints/ and a `latest` text file naming the newest one (written the
+// same way).
 //
 // Storage details: a rank-0 tensor is a scalar dataset, an empty one (optimizer state before the
 // first step) a dataset of shape [0]; seed is an unsigned 64-bit attribute, the others int64, the

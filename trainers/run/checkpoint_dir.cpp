@@ -1,5 +1,5 @@
 // A run folder's checkpoints/: step-<9 digits>.h5 files, the last `keep` of them kept, and a
-// `latest` text file naming the newest (written to latest.tmp and renamed, like the checkpoints).
+// `latest` text file naming the newest (written atomically, like the checkpoints).
 // resolve_checkpoint turns what a user typed (a file, a checkpoints/ folder, a run folder) into
 // one checkpoint file.
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "trainers/run/checkpoint.h"
 
@@ -53,20 +54,7 @@ std::string in_dir(const std::string& dir, const std::string& name) {
 }
 
 void write_latest(const std::string& dir, const std::string& name) {
-  const std::string path = (fs::path(dir) / "latest").string();
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  STRATA_CHECK(f != nullptr, tmp << ": cannot create (" << std::strerror(errno)
-                                 << "); check that the run folder is writable");
-  const std::string line = name + "\n";
-  bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    STRATA_THROW(path << ": cannot write it (" << why
-                      << "); check free disk space and that the folder is writable");
-  }
+  write_text_atomically((fs::path(dir) / "latest").string(), name + "\n");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // PNG grids for the run folder: images laid out in rows on a mid-grey background, mapped from
-// [low, high] to 0..255 (clamped), written by write_png (png_write.h: path.tmp, then renamed).
+// [low, high] to 0..255 (clamped), written by write_png (atomically: core/atomic_file.h).
 #include "trainers/run/png_grid.h"
 
 #include <algorithm>

@@ -2,10 +2,7 @@
 
 #include <png.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace strata {
@@ -23,22 +20,16 @@ void write_png(const std::string& path, const std::vector<uint8_t>& pixels, int6
   image.width = static_cast<png_uint_32>(width);
   image.height = static_cast<png_uint_32>(height);
   image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-  const std::string tmp = path + ".tmp";
-  if (!png_image_write_to_file(&image, tmp.c_str(), 0, pixels.data(),
+  AtomicFile out(path);
+  if (!png_image_write_to_file(&image, out.temp_path().c_str(), 0, pixels.data(),
                                static_cast<png_int_32>(width * channels), nullptr)) {
     const std::string why = image.message;
     png_image_free(&image);
-    std::remove(tmp.c_str());
     STRATA_THROW(path << ": cannot write the picture (libpng says: '" << why
                       << "'); check that the folder exists and is writable");
   }
   png_image_free(&image);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    STRATA_THROW(path << ": cannot rename " << tmp << " to it (" << why
-                      << "); check that the folder is writable");
-  }
+  out.commit();
 }
 
 }  // namespace strata

@@ -106,8 +106,8 @@ std::string begin_run_folder(const std::string& dir_name, const RunStart& start,
   if (start.start_over) {
     for (const char* name : {"metrics.jsonl", "loss.png", "samples", "checkpoints"})
       fs::remove_all(dir / name, ec);
-    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))  // loss.png.tmp, ...
-      if (e.path().extension() == ".tmp") fs::remove(e.path(), ec);
+    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))  // loss.png.tmp-<pid>
+      if (is_atomic_temp_name(e.path().filename().string())) fs::remove(e.path(), ec);
     said << "no checkpoint in " << dir_name << " yet: starting the run over (removed "
          << list(start.entries) << " of the earlier attempt)";
   } else if (!start.checkpoint.empty()) {

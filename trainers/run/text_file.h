@@ -1,12 +1,11 @@
-// Text files that are never seen half-written: written to "<path>.tmp", then renamed over path.
+// Reading a whole text file (writing one: core/atomic_file.h's write_text_atomically).
 #pragma once
 
 #include <string>
 
-namespace strata {
+#include "core/atomic_file.h"  // defines: write_text_atomically
 
-// Throws naming the path when it cannot be written or renamed.
-void write_text_atomically(const std::string& path, const std::string& text);
+namespace strata {
 
 // The whole file; throws naming the path when it cannot be read.
 std::string read_text_file(const std::string& path);

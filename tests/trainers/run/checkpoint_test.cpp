@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -100,7 +101,7 @@ TEST(Checkpoint, RoundTripIsBitExactForAModelAndItsAdamState) {
   const CheckpointMeta only = read_checkpoint_meta(path);
   EXPECT_EQ(only.seed, want.seed);
   EXPECT_EQ(only.config_yaml, want.config_yaml);
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_FALSE(fs::exists(path + ".tmp-" + std::to_string(::getpid())));
 }
 
 TEST(Checkpoint, SpecialValuesAndScalarsRoundTrip) {
@@ -242,14 +243,14 @@ TEST(Checkpoint, FailedWritesLeaveNoFileBehind) {
   const std::string nowhere = dir.path("missing/ck.h5");
   expect_contains(error_of([&] { write_checkpoint(nowhere, s, {}); }), {nowhere, "folder"});
   EXPECT_FALSE(fs::exists(nowhere));
-  EXPECT_FALSE(fs::exists(nowhere + ".tmp"));
+  EXPECT_FALSE(fs::exists(nowhere + ".tmp-" + std::to_string(::getpid())));
 
   // The final name is a folder: the rename fails and the temporary file is removed.
   const std::string taken = dir.path("taken.h5");
   fs::create_directories(fs::path(taken) / "inside");
   expect_contains(error_of([&] { write_checkpoint(taken, s, {}); }), {taken, "rename"});
   EXPECT_TRUE(fs::is_directory(taken));
-  EXPECT_FALSE(fs::exists(taken + ".tmp"));
+  EXPECT_FALSE(fs::exists(taken + ".tmp-" + std::to_string(::getpid())));
 
   // HDF5 fails half-way (an item's path runs through a dataset): an older checkpoint under the
   // final name is left as it was.
@@ -261,7 +262,7 @@ TEST(Checkpoint, FailedWritesLeaveNoFileBehind) {
   bad.add("net/m", "w", &w);
   bad.add("net/m/w", "y", &y);
   expect_contains(error_of([&] { write_checkpoint(path, bad, {}); }), {path, "/net/m/w/y"});
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_FALSE(fs::exists(path + ".tmp-" + std::to_string(::getpid())));
   EXPECT_EQ(fs::file_size(path), before);
   Tensor w2(Shape{3});
   StateRegistry r;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <png.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <vector>
@@ -62,7 +63,7 @@ TEST(PngGrid, GreyGridHasPaddingAndClampedPixels) {
   EXPECT_EQ(p.at(5, 1), 64);   // 0.25 -> 63.75
   EXPECT_EQ(p.at(1, 4), 255);  // image 2, second row
   EXPECT_EQ(p.at(4, 4), 128);  // the empty cell stays background
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp-" + std::to_string(::getpid())));
 }
 
 TEST(PngGrid, RgbWithARangeOfMinusOneToOne) {

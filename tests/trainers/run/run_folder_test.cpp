@@ -59,7 +59,7 @@ TEST(RunFolder, ResumeAutoWithoutACheckpointStartsOverTheSameExperiment) {
   fs::create_directories(run + "/samples");
   write_metrics(run + "/metrics.jsonl", {5, 10, 15});
   write_text_atomically(run + "/config.yaml", kYaml);
-  std::ofstream(run + "/loss.png.tmp") << "half";
+  std::ofstream(run + "/loss.png.tmp-4242") << "half";
   const RunStart s = plan_run_start(run, "auto", kYaml);
   EXPECT_TRUE(s.checkpoint.empty());
   EXPECT_TRUE(s.start_over);
@@ -75,7 +75,7 @@ TEST(RunFolder, ResumeAutoWithoutACheckpointStartsOverTheSameExperiment) {
   const std::string said = begin_run_folder(run, s, kYaml, 0);
   EXPECT_NE(said.find("starting the run over"), std::string::npos) << said;
   EXPECT_FALSE(fs::exists(run + "/metrics.jsonl"));
-  EXPECT_FALSE(fs::exists(run + "/loss.png.tmp"));
+  EXPECT_FALSE(fs::exists(run + "/loss.png.tmp-4242"));
   EXPECT_TRUE(fs::is_directory(run + "/samples"));
   EXPECT_EQ(read_text(run + "/config.yaml"), kYaml);
 }
