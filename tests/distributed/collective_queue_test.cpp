@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,11 @@ class World {
     std::lock_guard<std::mutex> lock(mu_);
     released_ = true;
     cv_.notify_all();
+  }
+  // Runners inside all_reduce, waiting for the others.
+  int waiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(buffers_.size());
   }
 
  private:
@@ -124,6 +130,11 @@ TEST(CollectiveQueue, ATimeoutBreaksTheQueue) {
   auto q = CollectiveQueue::create(std::make_unique<WorldRunner>(world), 0.2, true);
   std::vector<float> a(5, 1.0f);
   const uint64_t seq = q->submit(all_reduce_job(a.data(), 5));
+  // The communication thread takes the job into the runner first (the bound only stops a hang):
+  // a job still queued when the wait gives up would never start, and nothing would be stuck.
+  for (int i = 0; i < 60000 && world.waiting() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(world.waiting(), 1);
   std::string first;
   try {
     q->wait(seq);
