@@ -20,24 +20,6 @@ InitSpec::Kind parse_init_kind(const std::string& name) {
                                           "uniform_fan_in");
 }
 
-const char* init_kind_name(InitSpec::Kind kind) {
-  switch (kind) {
-    case InitSpec::Kind::kZeros:
-      return "zeros";
-    case InitSpec::Kind::kOnes:
-      return "ones";
-    case InitSpec::Kind::kGlorotUniform:
-      return "glorot";
-    case InitSpec::Kind::kHeNormal:
-      return "he";
-    case InitSpec::Kind::kNormal:
-      return "normal";
-    case InitSpec::Kind::kUniformFanIn:
-      return "uniform_fan_in";
-  }
-  return "?";
-}
-
 void initialize(Tensor& t, const InitSpec& spec, uint64_t seed, uint32_t param_index) {
   const int64_t n = t.numel();
   float* p = t.data();

@@ -21,7 +21,6 @@ struct InitSpec {
 
 // Parses "glorot", "he", "normal" (with stddev), "zeros", "ones"; throws for anything else.
 InitSpec::Kind parse_init_kind(const std::string& name);
-const char* init_kind_name(InitSpec::Kind kind);
 
 void initialize(Tensor& t, const InitSpec& spec, uint64_t seed, uint32_t param_index);
 

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "trainers/loop/run_state.h"
-#include "trainers/run/loss_curve.h"
+#include "trainers/plot/loss_curve.h"
 
 namespace strata {
 

@@ -308,10 +308,6 @@ Sequential ModelSpec::build(uint64_t seed) const {
   return model;
 }
 
-Sequential build_model(const YamlMap& section, uint64_t seed) {
-  return parse_model(section).build(seed);
-}
-
 ModelSpec load_model_spec(const std::string& path, const std::string& key) {
   const YamlMap root = YamlMap::load(path);
   ModelSpec spec = parse_model(root.get_map(key));

@@ -70,8 +70,6 @@ ModelSpec parse_model(const YamlMap& section);
 // One entry of `layers`, given the shape of one sample entering it.
 LayerSpec parse_layer(const YamlValue& entry, int index, const Shape& in_sample);
 
-// parse_model(section).build(seed).
-Sequential build_model(const YamlMap& section, uint64_t seed);
 // A file whose top level is `key: <model section>` and nothing else.
 ModelSpec load_model_spec(const std::string& path, const std::string& key = "model");
 Sequential load_model_file(const std::string& path, uint64_t seed,

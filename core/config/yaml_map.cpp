@@ -134,10 +134,6 @@ bool YamlValue::is_int() const {
   return is_plain(node_) && parse_int(node_.Scalar()).has_value();
 }
 
-bool YamlValue::is_number() const {
-  return is_plain(node_) && parse_real(node_.Scalar()).has_value();
-}
-
 int64_t YamlValue::as_int(IntRange range) const {
   std::optional<int64_t> v;
   if (is_plain(node_)) v = parse_int(node_.Scalar());

@@ -72,8 +72,7 @@ class YamlValue {
   bool is_scalar() const { return node_.IsScalar(); }
   bool is_list() const { return node_.IsSequence(); }
   bool is_map() const { return node_.IsMap(); }
-  bool is_int() const;     // a plain (unquoted) integer scalar
-  bool is_number() const;  // a plain integer or real scalar
+  bool is_int() const;  // a plain (unquoted) integer scalar
 
   int64_t as_int(IntRange range = {}) const;
   double as_double(RealRange range = {}) const;

@@ -14,9 +14,9 @@
 #include "core/error.h"
 #include "trainers/cli/commands.h"
 #include "trainers/cli/flags.h"
-#include "trainers/run/line_plot.h"
-#include "trainers/run/loss_curve.h"
-#include "trainers/run/metrics_read.h"
+#include "trainers/plot/line_plot.h"
+#include "trainers/plot/loss_curve.h"
+#include "trainers/plot/metrics_read.h"
 
 namespace strata::cli {
 

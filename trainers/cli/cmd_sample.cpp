@@ -20,7 +20,7 @@
 #include "trainers/eval/load_run.h"
 #include "trainers/gan_step.h"
 #include "trainers/kinds/gan.h"
-#include "trainers/run/png_grid.h"
+#include "trainers/plot/png_grid.h"
 
 namespace strata::cli {
 

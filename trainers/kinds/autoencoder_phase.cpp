@@ -2,7 +2,7 @@
 #include "trainers/kinds/autoencoder_phase.h"
 
 #include "core/error.h"
-#include "trainers/run/png_grid.h"
+#include "trainers/plot/png_grid.h"
 
 namespace strata {
 

@@ -39,9 +39,4 @@ class ClassifierSpec final : public TrainerSpec {
   ClassifierConfig c_;
 };
 
-// The index of the layer whose output is a classifier's feature vector: num_layers() - 2.
-inline int feature_layer(const Sequential& classifier) {
-  return classifier.num_layers() - 2;
-}
-
 }  // namespace strata

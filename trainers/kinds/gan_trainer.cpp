@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "trainers/kinds/gan.h"
-#include "trainers/run/png_grid.h"
+#include "trainers/plot/png_grid.h"
 
 namespace strata {
 

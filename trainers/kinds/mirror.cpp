@@ -113,22 +113,6 @@ std::unique_ptr<Sequential> built(std::unique_ptr<Sequential> net, const Shape& 
 
 }  // namespace
 
-const char* activation_name(BlockActivation a) {
-  switch (a) {
-    case BlockActivation::kLinear:
-      return "linear";
-    case BlockActivation::kReLU:
-      return "relu";
-    case BlockActivation::kLeakyReLU:
-      return "leaky_relu";
-    case BlockActivation::kSigmoid:
-      return "sigmoid";
-    case BlockActivation::kTanh:
-      return "tanh";
-  }
-  return "?";
-}
-
 std::unique_ptr<Sequential> build_stage(const StackedConfig& c, int k, uint64_t seed,
                                         int* code_layer) {
   auto net = std::make_unique<Sequential>();

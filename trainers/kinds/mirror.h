@@ -40,7 +40,4 @@ std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t cla
 // values, else an error) and returns how many tensors were copied.
 int copy_params_by_name(Sequential& dst, Sequential& src);
 
-// "relu", "linear", ... for messages and summaries.
-const char* activation_name(BlockActivation a);
-
 }  // namespace strata

@@ -44,9 +44,6 @@ class StackedTrainer final : public Trainer {
   Sequential& stage(int k) { return *stages_[k]; }
   Sequential& stack() { return *stack_; }
   Sequential* classifier() { return classifier_.get(); }
-  ReconstructionPhase& pretrain_phase(int k) { return *pretrain_[k]; }
-  ReconstructionPhase& finetune_phase() { return *finetune_; }
-  ClassifierPhase* supervised_phase() { return supervised_.get(); }
 
  private:
   StackedConfig c_;

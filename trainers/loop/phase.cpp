@@ -9,7 +9,7 @@
 #include "core/data/reader.h"
 #include "trainers/loop/run_state.h"
 #include "trainers/loop/step_log.h"
-#include "trainers/run/loss_curve.h"
+#include "trainers/plot/loss_curve.h"
 #include "trainers/schedule.h"
 #include "trainers/signals.h"
 
@@ -54,8 +54,8 @@ void end_epoch(RunState& r, Phase& phase, int64_t p, int64_t epoch) {
       r.progress->line(phase.name() + " epoch " + std::to_string(epoch + 1) +
                        " done:" + format_metrics(eval));
     // Pictures every epoch, or every samples_every_steps steps and at the end of the phase.
-    const bool just_written = e.logging.samples_every_steps > 0 &&
-                              r.pos.global_step % e.logging.samples_every_steps == 0;
+    const bool just_written =
+        e.logging.samples_every_steps > 0 && r.pos.global_step % e.logging.samples_every_steps == 0;
     if (e.logging.samples_every_steps == 0 || (last_epoch && !just_written))
       phase.write_samples(r.samples_dir(), step_tag(phase.name(), r.pos.global_step));
     update_loss_curve(r.o.run_dir);  // loss.png, up to date after every epoch

@@ -1,6 +1,6 @@
 // Line charts: nice ticks, the data landing on the expected pixels, the palette, breaks at
 // non-finite values, the log scale, the legend, errors, and a PNG read back with libpng.
-#include "trainers/run/line_plot.h"
+#include "trainers/plot/line_plot.h"
 
 #include <gtest/gtest.h>
 #include <png.h>

@@ -1,6 +1,6 @@
 // The glyph table: 9 rows per character (7 above the baseline, 2 for descenders), 5 bits per
 // row (bit 4 = left column), ASCII 32..126.
-#include "trainers/run/bitmap_font.h"
+#include "trainers/plot/bitmap_font.h"
 
 namespace strata {
 

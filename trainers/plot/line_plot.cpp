@@ -1,7 +1,7 @@
 // Line charts: the layout (margins from the text sizes), the axes and ticks, anti-aliased lines
 // (each pixel's coverage from its distance to the segment, the maximum over a series' segments,
 // composited once per series so that joints do not darken) and the legend.
-#include "trainers/run/line_plot.h"
+#include "trainers/plot/line_plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <limits>
 
 #include "core/error.h"
-#include "trainers/run/bitmap_font.h"
-#include "trainers/run/png_write.h"
+#include "trainers/plot/bitmap_font.h"
+#include "trainers/plot/png_write.h"
 
 namespace strata {
 

@@ -1,6 +1,6 @@
 // PNG grids for the run folder: images laid out in rows on a mid-grey background, mapped from
 // [low, high] to 0..255 (clamped), written by write_png (atomically: core/atomic_file.h).
-#include "trainers/run/png_grid.h"
+#include "trainers/plot/png_grid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "trainers/run/png_write.h"
+#include "trainers/plot/png_write.h"
 
 namespace strata {
 

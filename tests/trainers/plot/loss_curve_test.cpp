@@ -1,6 +1,6 @@
 // Loss curves from metrics.jsonl: which metrics (loss, or a GAN's *_loss), one series per phase,
 // records without the metric skipped, the error listing the metrics a file has, and loss.png.
-#include "trainers/run/loss_curve.h"
+#include "trainers/plot/loss_curve.h"
 
 #include <gtest/gtest.h>
 

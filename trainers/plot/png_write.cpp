@@ -1,4 +1,4 @@
-#include "trainers/run/png_write.h"
+#include "trainers/plot/png_write.h"
 
 #include <png.h>
 

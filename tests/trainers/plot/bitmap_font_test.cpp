@@ -1,5 +1,5 @@
 // The bitmap font: glyph sizes, distinct glyphs, the pixels drawn at a scale, unknown characters.
-#include "trainers/run/bitmap_font.h"
+#include "trainers/plot/bitmap_font.h"
 
 #include <gtest/gtest.h>
 

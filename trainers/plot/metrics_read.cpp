@@ -1,5 +1,5 @@
 // A small parser for flat JSON objects, one per line, and the records of metrics.jsonl from it.
-#include "trainers/run/metrics_read.h"
+#include "trainers/plot/metrics_read.h"
 
 #include <algorithm>
 #include <cmath>

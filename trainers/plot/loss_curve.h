@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "trainers/run/line_plot.h"
-#include "trainers/run/metrics_read.h"
+#include "trainers/plot/line_plot.h"
+#include "trainers/plot/metrics_read.h"
 
 namespace strata {
 

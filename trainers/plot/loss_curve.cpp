@@ -1,4 +1,4 @@
-#include "trainers/run/loss_curve.h"
+#include "trainers/plot/loss_curve.h"
 
 #include <algorithm>
 #include <cstdio>

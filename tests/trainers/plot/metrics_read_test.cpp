@@ -1,6 +1,6 @@
 // Reading metrics.jsonl: records with their numbers, nulls, strings and booleans; the file that
 // MetricsLog writes; a half-written last line skipped; malformed lines as errors naming FILE:LINE.
-#include "trainers/run/metrics_read.h"
+#include "trainers/plot/metrics_read.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // PNG grids: written, then read back with libpng to check the size, the format, the padding and
 // a few pixels (including clamping), for grey, RGB, [N, D] and input/reconstruction pairs.
-#include "trainers/run/png_grid.h"
+#include "trainers/plot/png_grid.h"
 
 #include <gtest/gtest.h>
 #include <png.h>
