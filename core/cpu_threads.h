@@ -12,9 +12,9 @@ int cpu_threads();
 void set_cpu_threads(int n);
 
 // Below this many values a parallel loop costs more than it saves. Elementwise loops give the
-// same values either way; the chunked sums of core/losses (reduce.h) do not depend on the
-// thread count but do on whether they are chunked, so changing this changes loss values in their
-// last bits.
+// same values either way; the chunked sums of the loss and penalty ops (core/ops/reduce.h) do not
+// depend on the thread count but do on whether they are chunked, so changing this changes loss
+// values in their last bits.
 constexpr int64_t kParallelMin = 16384;
 
 }  // namespace strata

@@ -32,7 +32,7 @@ AutoencoderStep::AutoencoderStep(ParallelNet& net, Optimizer& opt, const Autoenc
     m.add_output_grad_hook(layer, [this](const Tensor& y, Tensor& dy) {
       penalty_grad_.resize(dy.shape());
       penalty_grad_.fill(0.0f);
-      penalty_->add_grad(y, penalty_grad_);
+      penalty_->add_grad(y, penalty_grad_, penalty_global_batch_);
       const float s = penalty_scale_;
       const float* g = penalty_grad_.data();
       float* d = dy.data();
@@ -73,6 +73,7 @@ AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& x, const Batc
       n > 0 && n <= pos.global_batch,
       "a rank's batch of " << n << " samples does not fit a global batch of " << pos.global_batch);
   Sequential& m = pnet_.net();
+  penalty_global_batch_ = pos.global_batch;  // for the sparsity hook in backward
   const StepContext ctx = train_context(o_.seed, pos);
   const Tensor& in = corrupt(x, pos);
   m.zero_grads();
@@ -81,7 +82,7 @@ AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& x, const Batc
   dy_.resize(y.shape());
   AutoencoderStepResult r;
   r.mse = mse_.forward_backward(y, target, dy_);
-  if (penalty_) r.sparsity = penalty_->value(m.activation(o_.sparsity->layer));
+  if (penalty_) r.sparsity = penalty_->value(m.activation(o_.sparsity->layer), pos.global_batch);
   STRATA_CHECK(std::isfinite(r.mse) && std::isfinite(r.sparsity),
                "the loss became " << r.mse << " (sparsity " << r.sparsity << ") at step "
                                   << pos.step << "; lower optimizer.lr");

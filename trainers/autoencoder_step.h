@@ -10,9 +10,9 @@
 //
 // The sparsity penalty is a loss term, so its gradient (added to dL/d(activation) through
 // Sequential::add_output_grad_hook) is scaled by the same n / N as the MSE gradient. The L1
-// penalty is a mean over samples and therefore exact over ranks; the KL penalty uses each rank's
-// own mean activation (rho_hat over the local samples), which is exact on one rank and an
-// approximation of the global-batch KL on several (no extra collective per step).
+// penalty is a mean over samples and therefore exact over ranks; the KL penalty takes its mean
+// activations over the global batch (the column sums summed over ranks, divided by the step's
+// global batch size), so it too is the one-rank penalty (up to rounding) whatever the split.
 #pragma once
 
 #include <cstdint>
@@ -74,6 +74,7 @@ class AutoencoderStep {
   MSELoss mse_;
   std::optional<SparsityPenalty> penalty_;
   float penalty_scale_ = 1.0f;
+  int64_t penalty_global_batch_ = 0;  // the step's global batch, for the KL means over ranks
   Tensor noisy_, dy_, penalty_grad_;
 };
 

@@ -1,7 +1,10 @@
 // Losses. Each returns the loss averaged over the batch (the mean over samples, so the value and
-// the gradient do not change with the batch size) and writes dL/dpred.
+// the gradient do not change with the batch size) and writes dL/dpred. A loss checks its inputs
+// and runs its op (core/ops/mse.h, bce_logits.h, softmax_cross_entropy.h) on the backend of the
+// prediction's device.
 #pragma once
 
+#include "core/losses/scalar.h"
 #include "core/tensor.h"
 
 namespace strata {
@@ -15,6 +18,9 @@ class Loss {
   virtual float forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) = 0;
   // The loss alone (evaluation).
   virtual float forward(const Tensor& pred, const Tensor& target) = 0;
+
+ protected:
+  DeviceScalar value_;  // the op writes the loss here, on the prediction's device
 };
 
 // Mean squared error, averaged over every element (PyTorch's MSELoss(reduction='mean')).

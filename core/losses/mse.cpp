@@ -1,10 +1,8 @@
-// Mean squared error: L = (1/n) sum_i (p_i - t_i)^2 over all n elements, dL/dp_i = 2 (p_i - t_i) /
-// n.
-#include <cmath>
+// Mean squared error (core/ops/mse.h): checks the shapes, runs the op.
+#include "core/losses/loss.h"
 
 #include "core/error.h"
-#include "core/losses/loss.h"
-#include "core/losses/reduce.h"
+#include "core/ops/mse.h"
 
 namespace strata {
 
@@ -23,39 +21,19 @@ void check_shapes(const Tensor& pred, const Tensor& target) {
 float MSELoss::forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) {
   check_shapes(pred, target);
   if (dpred.shape() != pred.shape()) dpred.resize(pred.shape());
-  const int64_t n = pred.numel();
-  const float* p = pred.data();
-  const float* t = target.data();
-  float* d = dpred.data();
-  const float scale = 2.0f / static_cast<float>(n);
-  const double sum = detail::chunked_sum(n, [&](int64_t b, int64_t e) {
-    double s = 0.0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = b; i < e; ++i) {
-      const float diff = p[i] - t[i];
-      d[i] = scale * diff;
-      s += static_cast<double>(diff) * diff;
-    }
-    return s;
+  float* loss = value_.on(pred.device());
+  dispatch(backend_for(pred.device()), [&](auto& be) {
+    mse_forward_backward(be, pred.numel(), pred.data(), target.data(), dpred.data(), loss);
   });
-  return static_cast<float>(sum / static_cast<double>(n));
+  return value_.get();
 }
 
 float MSELoss::forward(const Tensor& pred, const Tensor& target) {
   check_shapes(pred, target);
-  const int64_t n = pred.numel();
-  const float* p = pred.data();
-  const float* t = target.data();
-  const double sum = detail::chunked_sum(n, [&](int64_t b, int64_t e) {
-    double s = 0.0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = b; i < e; ++i) {
-      const double diff = static_cast<double>(p[i]) - t[i];
-      s += diff * diff;
-    }
-    return s;
-  });
-  return static_cast<float>(sum / static_cast<double>(n));
+  float* loss = value_.on(pred.device());
+  dispatch(backend_for(pred.device()),
+           [&](auto& be) { mse_forward(be, pred.numel(), pred.data(), target.data(), loss); });
+  return value_.get();
 }
 
 }  // namespace strata

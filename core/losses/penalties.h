@@ -2,6 +2,7 @@
 // decay on a model's weights.
 #pragma once
 
+#include "core/losses/scalar.h"
 #include "core/sequential.h"
 
 namespace strata {
@@ -20,26 +21,32 @@ struct SparsityOptions {
 class SparsityPenalty {
  public:
   explicit SparsityPenalty(const SparsityOptions& o) : o_(o) {}
-  float value(const Tensor& a);
+  // global_batch: the samples of this step over all ranks (a's N is this rank's share). 0 means
+  // this rank's batch is the whole batch. With a CrossRankSum it is required (>= N); without one
+  // the KL means are this rank's, whatever it says.
+  float value(const Tensor& a, int64_t global_batch);
   // Adds d(penalty)/da to da (same shape as a).
-  void add_grad(const Tensor& a, Tensor& da);
-  // Hooks the penalty into `model`'s backward on the output of layer `layer`; returns nothing,
-  // the value of the last batch is then value(model.activation(layer)).
+  void add_grad(const Tensor& a, Tensor& da, int64_t global_batch);
+  // Hooks the penalty into `model`'s backward on the output of layer `layer` (global batch 0: for
+  // a model on one rank, without a CrossRankSum); returns nothing, the value of the last batch is
+  // then value(model.activation(layer), 0).
   void attach(Sequential& model, int layer);
   const SparsityOptions& options() const { return o_; }
   // KL with several data-parallel ranks: the mean activations rho_hat are taken over the global
-  // batch (the local column sums and the sample count are summed over ranks, one call in value()
-  // and one in add_grad()), so the penalty is the one-rank penalty whatever the split. nullptr:
-  // this rank's batch only. L1 needs nothing (it is a sum over samples).
+  // batch (the local column sums are summed over ranks, one call in value() and one in
+  // add_grad(), and divided by the global batch size), so the penalty is the one-rank penalty
+  // whatever the split. nullptr: this rank's batch only. L1 needs nothing (it is a sum over
+  // samples).
   void set_cross_rank_sum(CrossRankSum* sum) { sum_ = sum; }
 
  private:
-  // rho_hat_ = clamped mean of each unit over this rank's batch, or the global batch with sum_.
-  void means(const float* a, int64_t n, int64_t j);
+  // rho_hat_ = clamped mean of each unit over this rank's batch, or the global batch with sum_
+  // (rho_hat_ is then also the buffer of the cross-rank sum).
+  void means(const Tensor& a, int64_t n, int64_t j, int64_t global_batch);
 
   SparsityOptions o_;
-  Tensor rho_hat_;  // per unit, reused
-  Tensor sums_;     // j + 2: column sums and the count, for the cross-rank sum
+  Tensor rho_hat_;  // per unit, on the activations' device, reused
+  DeviceScalar value_;
   CrossRankSum* sum_ = nullptr;
 };
 

@@ -1,15 +1,12 @@
-// Softmax cross-entropy on logits z[N, K] with class indices y[N] (stored as floats):
-//   l_n = log sum_k exp(z_nk) - z_{n,y_n},   L = (1/N) sum_n l_n,
-//   dL/dz_nk = (softmax(z_n)_k - [k == y_n]) / N.
-// The log-sum-exp subtracts the row maximum first, so no exp() overflows whatever the logits.
-// Targets are validated (an integer in [0, K)) in a serial pass before any parallel work, so the
-// error can name the sample.
-#include <algorithm>
+// Softmax cross-entropy (core/ops/softmax_cross_entropy.h): checks the shapes and validates every
+// target (an integer in [0, K)) in a serial pass before the op, so that the error can name the
+// sample; then runs the op.
+#include "core/losses/loss.h"
+
 #include <cmath>
 
 #include "core/error.h"
-#include "core/losses/loss.h"
-#include "core/losses/reduce.h"
+#include "core/ops/softmax_cross_entropy.h"
 
 namespace strata {
 
@@ -40,73 +37,27 @@ int64_t check_inputs(const Tensor& pred, const Tensor& target) {
   return k;
 }
 
-// Rows per chunk below which the work runs serially: about kLossParallelMin elements.
-int64_t parallel_rows(int64_t k) {
-  return std::max<int64_t>(1, detail::kLossParallelMin / k);
-}
-
 }  // namespace
 
 float SoftmaxCrossEntropyLoss::forward_backward(const Tensor& pred, const Tensor& target,
                                                 Tensor& dpred) {
   const int64_t k = check_inputs(pred, target);
   if (dpred.shape() != pred.shape()) dpred.resize(pred.shape());
-  const int64_t n = pred.dim(0);
-  const float* z = pred.data();
-  const float* t = target.data();
-  float* d = dpred.data();
-  const float inv_n = 1.0f / static_cast<float>(n);
-  const double sum = detail::chunked_sum(
-      n,
-      [&](int64_t b, int64_t e) {
-        double s = 0.0;
-        for (int64_t r = b; r < e; ++r) {
-          const float* zr = z + r * k;
-          float* dr = d + r * k;
-          const int64_t y = static_cast<int64_t>(t[r]);
-          float m = zr[0];
-          for (int64_t j = 1; j < k; ++j) m = std::max(m, zr[j]);
-          double se = 0.0;
-#pragma omp simd reduction(+ : se)
-          for (int64_t j = 0; j < k; ++j) {
-            dr[j] = std::exp(zr[j] - m);
-            se += dr[j];
-          }
-          const float scale = static_cast<float>(1.0 / se) * inv_n;
-#pragma omp simd
-          for (int64_t j = 0; j < k; ++j) dr[j] *= scale;
-          dr[y] -= inv_n;
-          s += std::log(se) - (static_cast<double>(zr[y]) - m);
-        }
-        return s;
-      },
-      parallel_rows(k));
-  return static_cast<float>(sum / static_cast<double>(n));
+  float* loss = value_.on(pred.device());
+  dispatch(backend_for(pred.device()), [&](auto& be) {
+    softmax_cross_entropy_forward_backward(be, pred.dim(0), k, pred.data(), target.data(),
+                                           dpred.data(), loss);
+  });
+  return value_.get();
 }
 
 float SoftmaxCrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {
   const int64_t k = check_inputs(pred, target);
-  const int64_t n = pred.dim(0);
-  const float* z = pred.data();
-  const float* t = target.data();
-  const double sum = detail::chunked_sum(
-      n,
-      [&](int64_t b, int64_t e) {
-        double s = 0.0;
-        for (int64_t r = b; r < e; ++r) {
-          const float* zr = z + r * k;
-          const int64_t y = static_cast<int64_t>(t[r]);
-          float m = zr[0];
-          for (int64_t j = 1; j < k; ++j) m = std::max(m, zr[j]);
-          double se = 0.0;
-#pragma omp simd reduction(+ : se)
-          for (int64_t j = 0; j < k; ++j) se += std::exp(zr[j] - m);
-          s += std::log(se) - (static_cast<double>(zr[y]) - m);
-        }
-        return s;
-      },
-      parallel_rows(k));
-  return static_cast<float>(sum / static_cast<double>(n));
+  float* loss = value_.on(pred.device());
+  dispatch(backend_for(pred.device()), [&](auto& be) {
+    softmax_cross_entropy_forward(be, pred.dim(0), k, pred.data(), target.data(), loss);
+  });
+  return value_.get();
 }
 
 }  // namespace strata

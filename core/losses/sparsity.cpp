@@ -1,23 +1,17 @@
-// Sparsity penalties on one layer's activations a[N, J...] (J units per sample, N samples):
-//   KL: P = w sum_j KL(rho || rh_j),  rh_j = clamp(mean_n a[n, j], 1e-6, 1 - 1e-6)
-//       dP/da[n, j] = (w / N) (-rho / rh_j + (1 - rho) / (1 - rh_j))
-//   L1: P = (w / N) sum_{n, j} |a[n, j]|,   dP/da[n, j] = (w / N) sign(a[n, j])
-// With a CrossRankSum, rh_j is the mean over the global batch of all ranks (N the global count in
-// rh; the w / N of the gradient stays this rank's n: the trainer scales it by n / N_global).
-// The clamp on rh only guards the logarithms: the KL gradient is taken at the clamped mean (not
-// zeroed there), so a unit whose mean activation has collapsed to 0 or 1 is still pushed back.
-#include <algorithm>
-#include <cmath>
+// Sparsity penalties (core/ops/sparsity.h) on one layer's activations a[N, J...]: checks, the
+// mean activations (over the global batch with a CrossRankSum), and the ops.
+// With a CrossRankSum, rh_j is the mean over the global batch of all ranks: this rank's column
+// sums are summed over ranks and divided by the step's global batch size, which every rank knows,
+// so only the J sums travel. The w / N of the gradient stays this rank's n: the trainer scales it
+// by n / N_global.
+#include "core/losses/penalties.h"
 
 #include "core/error.h"
-#include "core/losses/penalties.h"
-#include "core/losses/reduce.h"
+#include "core/ops/sparsity.h"
 
 namespace strata {
 
 namespace {
-
-constexpr float kRhoMin = 1e-6f, kRhoMax = 1.0f - 1e-6f;
 
 // Samples N and units J of an activation tensor, batch first.
 void dims(const Tensor& a, int64_t& n, int64_t& j) {
@@ -32,113 +26,76 @@ void check_rho(const SparsityOptions& o) {
                "sparsity: the KL target rate rho must lie in (0, 1), got " << o.rho);
 }
 
-// out[j] = finish(sum_n a[n, j]), the sum accumulated in double, in blocks of units so that each
-// thread reads whole row segments.
-template <typename Finish>
-void column_reduce(const float* a, int64_t n, int64_t j, float* out, Finish finish) {
-  constexpr int64_t kBlock = 256;
-  const int64_t blocks = (j + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n * j >= detail::kLossParallelMin && blocks > 1)
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t b = blk * kBlock, w = std::min(j, b + kBlock) - b;
-    double acc[kBlock] = {};
-    for (int64_t r = 0; r < n; ++r) {
-      const float* row = a + r * j + b;
-#pragma omp simd
-      for (int64_t c = 0; c < w; ++c) acc[c] += row[c];
-    }
-    for (int64_t c = 0; c < w; ++c) out[b + c] = finish(acc[c]);
-  }
-}
-
-// out[j] = clamp(mean_n a[n, j]).
-void column_means(const float* a, int64_t n, int64_t j, float* out) {
-  column_reduce(a, n, j, out, [n](double sum) {
-    return std::clamp(static_cast<float>(sum / static_cast<double>(n)), kRhoMin, kRhoMax);
-  });
-}
-
-// out[j] = sum_n a[n, j] (unclamped), for the cross-rank sum.
-void column_sums(const float* a, int64_t n, int64_t j, float* out) {
-  column_reduce(a, n, j, out, [](double sum) { return static_cast<float>(sum); });
+// Every rank has the same global batch, so with a cross-rank sum all ranks throw here together
+// and none waits in the sum.
+void check_global_batch(const CrossRankSum* sum, int64_t n, int64_t global_batch) {
+  STRATA_CHECK(sum == nullptr || global_batch > 0,
+               "sparsity over several ranks needs the step's global batch size (the samples of "
+               "all ranks), got 0 (this rank's batch "
+                   << n << ")");
+  STRATA_CHECK(global_batch == 0 || global_batch >= n,
+               "sparsity: this rank's batch of " << n << " samples does not fit a global batch of "
+                                                 << global_batch);
 }
 
 }  // namespace
 
-void SparsityPenalty::means(const float* a, int64_t n, int64_t j) {
-  if (rho_hat_.numel() != j) rho_hat_.resize(Shape{j});
+void SparsityPenalty::means(const Tensor& a, int64_t n, int64_t j, int64_t global_batch) {
+  if (!(rho_hat_.device() == a.device()))
+    rho_hat_ = Tensor(Shape{j}, a.device());
+  else if (rho_hat_.numel() != j)
+    rho_hat_.resize(Shape{j});
+  Backend& backend = backend_for(a.device());
+  float* rh = rho_hat_.data();
   if (sum_ == nullptr) {
-    column_means(a, n, j, rho_hat_.data());
+    dispatch(backend, [&](auto& be) { sparsity_column_means(be, n, j, a.data(), rh); });
     return;
   }
-  if (sums_.numel() != j + 2) sums_.resize(Shape{j + 2});
-  float* s = sums_.data();
-  column_sums(a, n, j, s);
-  // The sample count as two exact parts (n / 4096, n % 4096), as synchronised BatchNorm does.
-  s[j] = static_cast<float>(n / 4096);
-  s[j + 1] = static_cast<float>(n % 4096);
-  sum_->sum(s, j + 2);
-  const double total = static_cast<double>(s[j]) * 4096.0 + static_cast<double>(s[j + 1]);
-  for (int64_t c = 0; c < j; ++c)
-    rho_hat_[c] = std::clamp(static_cast<float>(s[c] / total), kRhoMin, kRhoMax);
+  dispatch(backend, [&](auto& be) { sparsity_column_sums(be, n, j, a.data(), rh); });
+  sum_->sum(rh, j);
+  dispatch(backend, [&](auto& be) { sparsity_means_from_sums(be, j, global_batch, rh); });
 }
 
-float SparsityPenalty::value(const Tensor& a) {
+float SparsityPenalty::value(const Tensor& a, int64_t global_batch) {
   int64_t n = 0, j = 0;
   dims(a, n, j);
-  const float* x = a.data();
+  check_global_batch(sum_, n, global_batch);
+  const SparsityArgs args{n, j, o_.rho, o_.weight};
+  float* out = value_.on(a.device());
   if (o_.kind == SparsityOptions::Kind::kL1) {
-    const double s = detail::chunked_sum(a.numel(), [&](int64_t b, int64_t e) {
-      double acc = 0.0;
-#pragma omp simd reduction(+ : acc)
-      for (int64_t i = b; i < e; ++i) acc += std::fabs(x[i]);
-      return acc;
-    });
-    return static_cast<float>(o_.weight * s / static_cast<double>(n));
+    dispatch(backend_for(a.device()),
+             [&](auto& be) { sparsity_l1_value(be, args, a.data(), out); });
+    return value_.get();
   }
   check_rho(o_);
-  means(x, n, j);
-  const double rho = o_.rho;
-  double kl = 0.0;
-  for (int64_t c = 0; c < j; ++c) {
-    const double rh = rho_hat_[c];
-    kl += rho * std::log(rho / rh) + (1.0 - rho) * std::log((1.0 - rho) / (1.0 - rh));
-  }
-  return static_cast<float>(o_.weight * kl);
+  means(a, n, j, global_batch);
+  dispatch(backend_for(a.device()),
+           [&](auto& be) { sparsity_kl_value(be, args, rho_hat_.data(), out); });
+  return value_.get();
 }
 
-void SparsityPenalty::add_grad(const Tensor& a, Tensor& da) {
+void SparsityPenalty::add_grad(const Tensor& a, Tensor& da, int64_t global_batch) {
   int64_t n = 0, j = 0;
   dims(a, n, j);
   STRATA_CHECK(da.numel() == a.numel(), "sparsity: gradient " << da.shape().str()
                                                               << " does not match activations "
                                                               << a.shape().str());
-  const float* x = a.data();
-  float* d = da.data();
-  const int64_t total = a.numel();
-  const float scale = o_.weight / static_cast<float>(n);
+  check_global_batch(sum_, n, global_batch);
+  const SparsityArgs args{n, j, o_.rho, o_.weight};
   if (o_.kind == SparsityOptions::Kind::kL1) {
-#pragma omp parallel for simd if (total >= detail::kLossParallelMin)
-    for (int64_t i = 0; i < total; ++i) d[i] += x[i] > 0.0f ? scale : (x[i] < 0.0f ? -scale : 0.0f);
+    dispatch(backend_for(a.device()),
+             [&](auto& be) { sparsity_l1_add_grad(be, args, a.data(), da.data()); });
     return;
   }
   check_rho(o_);
-  means(x, n, j);
-  float* coef = rho_hat_.data();
-  const float rho = o_.rho;
-  for (int64_t c = 0; c < j; ++c)  // rho_hat -> per-unit gradient, in place
-    coef[c] = scale * (-rho / coef[c] + (1.0f - rho) / (1.0f - coef[c]));
-#pragma omp parallel for if (total >= detail::kLossParallelMin)
-  for (int64_t r = 0; r < n; ++r) {
-    float* dr = d + r * j;
-#pragma omp simd
-    for (int64_t c = 0; c < j; ++c) dr[c] += coef[c];
-  }
+  means(a, n, j, global_batch);
+  dispatch(backend_for(a.device()),
+           [&](auto& be) { sparsity_kl_add_grad(be, args, rho_hat_.data(), da.data()); });
 }
 
 void SparsityPenalty::attach(Sequential& model, int layer) {
   // The hook keeps a pointer to this penalty: it must outlive the model's backward passes.
-  model.add_output_grad_hook(layer, [this](const Tensor& y, Tensor& dy) { add_grad(y, dy); });
+  model.add_output_grad_hook(layer, [this](const Tensor& y, Tensor& dy) { add_grad(y, dy, 0); });
 }
 
 }  // namespace strata

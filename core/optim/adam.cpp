@@ -3,18 +3,18 @@
 //   Adam:  g' = g + wd p                  AdamW: p *= 1 - lr wd, g' = g
 //   m = b1 m + (1 - b1) g';   v = b2 v + (1 - b2) g'^2
 //   p -= lr m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t)
-// The bias corrections are computed once per step in double; the update is evaluated as
-// p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), which is the same expression PyTorch uses.
+// The bias corrections are computed here once per step in double; the update (core/ops/adam.h) is
+// evaluated as p -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), which is the same expression
+// PyTorch uses. The class keeps the options, the step count and the moments.
+#include "core/optim/optimizer.h"
+
 #include <cmath>
 
 #include "core/error.h"
-#include "core/optim/optimizer.h"
+#include "core/ops/adam.h"
+#include "core/ops/fill.h"
 
 namespace strata {
-
-namespace {
-constexpr int64_t kParallelMin = 16384;  // below this, a parallel loop costs more than it saves
-}
 
 Adam::Adam(const AdamOptions& o) : o_(o), step_count_(Tensor::zeros(Shape{1})) {
   const char* name = o.decoupled ? "adamw" : "adam";
@@ -34,9 +34,15 @@ void Adam::step(Tensor& params, const Tensor& grads) {
   STRATA_CHECK(grads.numel() == n, kind() << ": parameters " << params.shape().str()
                                           << " and gradients " << grads.shape().str()
                                           << " differ in size");
+  Backend& backend = backend_for(params.device());
   if (m_.empty() && v_.empty()) {
-    m_ = Tensor::zeros(Shape{n});  // the only allocations, on the first step
-    v_ = Tensor::zeros(Shape{n});
+    // The only allocations, on the first step, on the parameters' device.
+    m_ = Tensor(Shape{n}, params.device());
+    v_ = Tensor(Shape{n}, params.device());
+    dispatch(backend, [&](auto& be) {
+      fill(be, m_.data(), n, 0.0f);
+      fill(be, v_.data(), n, 0.0f);
+    });
   } else {
     STRATA_CHECK(m_.numel() == n && v_.numel() == n,
                  kind() << ": this optimizer's state is for " << m_.numel()
@@ -49,25 +55,17 @@ void Adam::step(Tensor& params, const Tensor& grads) {
   const double t = static_cast<double>(steps_);
   const double bc1 = 1.0 - std::pow(static_cast<double>(o_.beta1), t);
   const double bc2 = 1.0 - std::pow(static_cast<double>(o_.beta2), t);
-  const float step_size = static_cast<float>(lr_ / bc1);
-  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
-  const float b1 = o_.beta1, b2 = o_.beta2, eps = o_.eps;
-  const float l2 = o_.decoupled ? 0.0f : o_.weight_decay;
-  const float shrink = o_.decoupled ? 1.0f - lr_ * o_.weight_decay : 1.0f;
-
-  float* p = params.data();
-  const float* g = grads.data();
-  float* m = m_.data();
-  float* v = v_.data();
-#pragma omp parallel for simd if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
-    const float gi = g[i] + l2 * p[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i] * shrink - step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
-  }
+  AdamStepArgs a;
+  a.step_size = static_cast<float>(lr_ / bc1);
+  a.inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  a.b1 = o_.beta1;
+  a.b2 = o_.beta2;
+  a.eps = o_.eps;
+  a.l2 = o_.decoupled ? 0.0f : o_.weight_decay;
+  a.shrink = o_.decoupled ? 1.0f - lr_ * o_.weight_decay : 1.0f;
+  dispatch(backend, [&](auto& be) {
+    adam_step(be, a, params.data(), grads.data(), m_.data(), v_.data(), n);
+  });
 }
 
 std::vector<Tensor*> Adam::state() {

@@ -1,18 +1,16 @@
 // SGD with momentum, Nesterov and L2 weight decay, in PyTorch's form (torch.optim.SGD with
-// dampening 0), as one fused pass over the flat buffers:
+// dampening 0), as one fused op over the flat buffers (core/ops/sgd.h):
 //   g' = g + wd p;   v = mu v + g';   p -= lr (nesterov ? g' + mu v : v)
-// The velocity starts at zero, so the first step sets v = g' exactly as PyTorch's
-// `buf = clone(g)`. With mu = 0 the same formula gives p -= lr g' (v then just holds g').
-#include <cmath>
-
-#include "core/error.h"
+// The class keeps the options, the step count and the velocity. The velocity starts at zero, so the
+// first step sets v = g' exactly as PyTorch's `buf = clone(g)`. With mu = 0 the same formula gives
+// p -= lr g' (v then just holds g').
 #include "core/optim/optimizer.h"
 
-namespace strata {
+#include "core/error.h"
+#include "core/ops/fill.h"
+#include "core/ops/sgd.h"
 
-namespace {
-constexpr int64_t kParallelMin = 16384;  // below this, a parallel loop costs more than it saves
-}
+namespace strata {
 
 SGD::SGD(const SGDOptions& o) : o_(o), step_count_(Tensor::zeros(Shape{1})) {
   STRATA_CHECK(o.lr >= 0.0f, "sgd: lr must be >= 0, got " << o.lr);
@@ -27,8 +25,11 @@ void SGD::step(Tensor& params, const Tensor& grads) {
   const int64_t n = params.numel();
   STRATA_CHECK(grads.numel() == n, "sgd: parameters " << params.shape().str() << " and gradients "
                                                       << grads.shape().str() << " differ in size");
+  Backend& backend = backend_for(params.device());
   if (velocity_.empty()) {
-    velocity_ = Tensor::zeros(Shape{n});  // the one allocation, on the first step
+    // The one allocation, on the first step, on the parameters' device.
+    velocity_ = Tensor(Shape{n}, params.device());
+    dispatch(backend, [&](auto& be) { fill(be, velocity_.data(), n, 0.0f); });
   } else {
     STRATA_CHECK(velocity_.numel() == n,
                  "sgd: this optimizer's state is for "
@@ -38,18 +39,9 @@ void SGD::step(Tensor& params, const Tensor& grads) {
   steps_ = static_cast<int64_t>(step_count_[0]) + 1;  // the count may come from a checkpoint
   step_count_[0] = static_cast<float>(steps_);
 
-  float* p = params.data();
-  const float* g = grads.data();
-  float* v = velocity_.data();
-  const float lr = lr_, mu = o_.momentum, wd = o_.weight_decay;
-  const bool nesterov = o_.nesterov;
-#pragma omp parallel for simd if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
-    const float gi = g[i] + wd * p[i];
-    const float vi = mu * v[i] + gi;
-    v[i] = vi;
-    p[i] -= lr * (nesterov ? gi + mu * vi : vi);
-  }
+  const SgdStepArgs a{lr_, o_.momentum, o_.weight_decay, o_.nesterov};
+  dispatch(backend,
+           [&](auto& be) { sgd_step(be, a, params.data(), grads.data(), velocity_.data(), n); });
 }
 
 std::vector<Tensor*> SGD::state() {

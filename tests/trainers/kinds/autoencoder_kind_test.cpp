@@ -100,7 +100,7 @@ TEST(AutoencoderStepSparsity, ScaledByShareOfGlobalBatch) {
   Tensor whole(net.grads().shape());
   whole.copy_from(net.grads());
 
-  Tensor sum(net.grads().shape());
+  Tensor sum = Tensor::zeros(net.grads().shape());
   for (int half = 0; half < 2; ++half) {
     Tensor part(Shape{4, 1, 8, 8});
     for (int64_t i = 0; i < part.numel(); ++i) part[i] = x[half * part.numel() + i];

@@ -1,22 +1,23 @@
-// Internal to core/losses: a deterministic parallel sum for loss and penalty values.
+// Internal to the CPU ops: a deterministic parallel sum for loss and penalty values.
 //
 // The range [0, n) is cut into a fixed number of chunks (independent of the thread count), each
 // chunk is summed in double by `chunk(begin, end)`, and the chunk sums are added in order. The
 // result is therefore the same bit for bit whatever OMP_NUM_THREADS is, and the same on every
-// rank. `chunk` may also write per-element outputs (a gradient) for its range, which fuses the
-// value and the gradient into one pass. Nothing is allocated.
+// rank. It does depend on whether the range is chunked at all (below `parallel_min` it is one
+// chunk), so the threshold is part of the values: kParallelMin (core/cpu_threads.h). `chunk` may
+// also write per-element outputs (a gradient) for its range, which fuses the value and the
+// gradient into one pass. Nothing is allocated.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 
+#include "core/cpu_threads.h"
+
 namespace strata::detail {
 
-// Below this many elements a parallel region costs more than it saves.
-constexpr int64_t kLossParallelMin = 16384;
-
 template <class Chunk>  // double chunk(int64_t begin, int64_t end)
-double chunked_sum(int64_t n, const Chunk& chunk, int64_t parallel_min = kLossParallelMin) {
+double chunked_sum(int64_t n, const Chunk& chunk, int64_t parallel_min = kParallelMin) {
   if (n < parallel_min) return n > 0 ? chunk(0, n) : 0.0;
   constexpr int kChunks = 64;
   double partial[kChunks];

@@ -1,0 +1,17 @@
+// mse: mean squared error over n values, L = (1/n) sum_i (p_i - t_i)^2, dL/dp_i = 2 (p_i - t_i) /
+// n. `loss` is one float in the backend's memory (a device scalar on a GPU). CPU: mse.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "core/backend.h"
+
+namespace strata {
+
+// Writes *loss = L and overwrites dpred with dL/dpred.
+void mse_forward_backward(CpuBackend& be, int64_t n, const float* pred, const float* target,
+                          float* dpred, float* loss);
+// Writes *loss = L.
+void mse_forward(CpuBackend& be, int64_t n, const float* pred, const float* target, float* loss);
+
+}  // namespace strata

@@ -1,0 +1,24 @@
+// weight_decay: L2 weight decay over a list of parameters (P = (lambda / 2) sum w^2), in one call:
+// g += lambda * w for each, and *value = P with the sum of squares accumulated in double over all
+// of them in list order. `value` is one float in the backend's memory (a device scalar on a GPU).
+// CPU: weight_decay.cpp.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/backend.h"
+
+namespace strata {
+
+// One parameter: n weights and their gradient.
+struct DecayedParam {
+  const float* w = nullptr;
+  float* g = nullptr;
+  int64_t n = 0;
+};
+
+void l2_weight_decay(CpuBackend& be, float lambda, std::span<const DecayedParam> params,
+                     float* value);
+
+}  // namespace strata
