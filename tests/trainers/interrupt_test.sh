@@ -80,12 +80,15 @@ check "resumed after SIGINT: metrics.jsonl's steps strictly increase (no step lo
 # ---- 2. Ctrl-C in a terminal
 # in_terminal LOG COMMAND: runs COMMAND (a shell line) on a pty of its own (script(1)), types
 # Ctrl-C once $dir/metrics.jsonl exists, and returns COMMAND's exit code; LOG gets what the
-# terminal showed, carriage returns made newlines.
+# terminal showed, carriage returns made newlines. script(1) starts COMMAND with $SHELL -c, or
+# /bin/sh -c where SHELL is unset (as under CI); dash then waits in the terminal's foreground group
+# and dies of the Ctrl-C itself (exit 130) whatever COMMAND does, so COMMAND replaces the shell
+# (exec), as a command typed at an interactive shell is the terminal's only foreground process.
 in_terminal() {
   local log=$1 cmd=$2 code=0
   rm -f "$work/pty_in"
   mkfifo "$work/pty_in"
-  timeout 600 script -qefc "$cmd" "$log.typescript" < "$work/pty_in" > /dev/null 2>&1 &
+  timeout 600 script -qefc "exec $cmd" "$log.typescript" < "$work/pty_in" > /dev/null 2>&1 &
   local pid=$!
   exec 3> "$work/pty_in"
   wait_for 300 test -s "$dir/metrics.jsonl"
