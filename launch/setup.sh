@@ -23,6 +23,7 @@ packages=(
   openmpi-bin libopenmpi-dev          # MPI communicator, mpirun
   libhdf5-dev                         # data shards and checkpoints
   libyaml-cpp-dev                     # experiment files
+  nlohmann-json3-dev                  # reading metrics.jsonl (strata plot)
   libgtest-dev                        # tests
   libopenblas-dev libopenblas-openmp-dev  # CPU GEMM (OpenMP build: one thread pool with ours)
   libpng-dev zlib1g-dev               # PNG data and sample grids; gzip'd IDX files

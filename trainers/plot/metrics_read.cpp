@@ -1,13 +1,14 @@
-// A small parser for flat JSON objects, one per line, and the records of metrics.jsonl from it.
+// The records of metrics.jsonl: each line parsed by nlohmann-json, then checked to be flat.
 #include "trainers/plot/metrics_read.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 
@@ -15,224 +16,79 @@ namespace strata {
 
 namespace {
 
-enum class Kind { kString, kNumber, kNull, kBool };
+using Json = nlohmann::ordered_json;
 
-struct Value {
-  Kind kind = Kind::kNull;
-  std::string text;  // kString
-  double number = 0;
-  bool flag = false;
-};
-
-// Thrown by the line parser; the caller adds FILE:LINE (or skips a half-written last line).
-struct ParseError {
+// A line's fault; the caller adds FILE:LINE (or skips a half-written last line).
+struct LineError {
   std::string what;
-  size_t column = 0;
+  size_t column = 0;  // 0: the whole line
 };
 
-class LineParser {
- public:
-  explicit LineParser(const std::string& s) : s_(s) {}
+// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
+// column 7: " prefix (the caller names file, line and column itself).
+std::string parse_message(const Json::parse_error& e) {
+  std::string what = e.what();
+  const size_t colon = what.find(": ");
+  if (colon != std::string::npos) what = what.substr(colon + 2);
+  return what;
+}
 
-  std::vector<std::pair<std::string, Value>> object() {
-    std::vector<std::pair<std::string, Value>> fields;
-    space();
-    expect('{', "a line starts with '{' (one JSON object per line)");
-    space();
-    if (peek() == '}') {
-      ++i_;
-    } else {
-      for (;;) {
-        space();
-        if (peek() != '"') fail("expected a key in double quotes");
-        const size_t key_at = i_;
-        std::string key = string();
-        for (const auto& f : fields)
-          if (f.first == key) {
-            i_ = key_at;
-            fail("the key \"" + key + "\" appears twice");
-          }
-        space();
-        expect(':', "expected ':' after the key \"" + key + "\"");
-        space();
-        fields.emplace_back(std::move(key), value());
-        space();
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        expect('}', "expected ',' or '}' after a value");
-        break;
-      }
+// The line as one JSON object whose keys are unique (nlohmann would keep the last of two).
+Json parse_object(const std::string& line) {
+  std::vector<std::string> keys;
+  const Json::parser_callback_t unique_keys = [&](int depth, Json::parse_event_t event,
+                                                  Json& parsed) {
+    if (event == Json::parse_event_t::key && depth == 1) {
+      const std::string key = parsed.get<std::string>();
+      if (std::find(keys.begin(), keys.end(), key) != keys.end())
+        throw LineError{"the key \"" + key + "\" appears twice", 0};
+      keys.push_back(key);
     }
-    space();
-    if (i_ < s_.size()) fail("unexpected text after the object");
-    return fields;
-  }
-
- private:
-  char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
-  void space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
-  }
-  [[noreturn]] void fail(const std::string& what) const { throw ParseError{what, i_ + 1}; }
-  void expect(char c, const std::string& what) {
-    if (peek() != c) fail(i_ >= s_.size() ? what + " (the line ends early)" : what);
-    ++i_;
-  }
-  bool word(const char* w) {
-    const size_t n = std::char_traits<char>::length(w);
-    if (s_.compare(i_, n, w) != 0) return false;
-    i_ += n;
     return true;
+  };
+  Json j;
+  try {
+    j = Json::parse(line, unique_keys);
+  } catch (const Json::parse_error& e) {
+    throw LineError{parse_message(e), e.byte};
   }
+  if (!j.is_object()) throw LineError{"a line is one JSON object, '{' ... '}'", 1};
+  return j;
+}
 
-  Value value() {
-    Value v;
-    const char c = peek();
-    if (c == '"') {
-      v.kind = Kind::kString;
-      v.text = string();
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      v.kind = Kind::kNumber;
-      v.number = number();
-    } else if (word("null")) {
-      v.kind = Kind::kNull;
-    } else if (word("true") || word("false")) {
-      v.kind = Kind::kBool;
-      v.flag = s_[i_ - 1] == 'e' && s_[i_ - 2] == 'u';
-    } else if (c == '{' || c == '[') {
-      fail("nested objects and arrays are not supported (metrics.jsonl lines are flat)");
-    } else {
-      fail(i_ >= s_.size() ? "expected a value (the line ends early)"
-                           : "expected a value: a string, a number, null, true or false");
-    }
-    return v;
-  }
+int64_t integer_field(const std::string& key, const Json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  const double x = v.is_number_float() ? v.get<double>() : 0.5;
+  if (x != std::floor(x) || std::fabs(x) > 9e15)
+    throw LineError{"\"" + key + "\" must be an integer", 0};
+  return static_cast<int64_t>(x);
+}
 
-  double number() {  // JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-    const size_t start = i_;
-    auto digits = [&] {
-      const size_t d = i_;
-      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-      if (i_ == d) fail("a number needs digits here");
-    };
-    if (peek() == '-') ++i_;
-    if (peek() == '0') {
-      ++i_;
-    } else {
-      digits();
-    }
-    if (peek() == '.') {
-      ++i_;
-      digits();
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      ++i_;
-      if (peek() == '+' || peek() == '-') ++i_;
-      digits();
-    }
-    return std::strtod(s_.substr(start, i_ - start).c_str(), nullptr);
-  }
-
-  std::string string() {
-    ++i_;  // the opening quote
-    std::string out;
-    for (;;) {
-      if (i_ >= s_.size()) fail("a string is not closed (the line ends early)");
-      const char c = s_[i_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) fail("a control character inside a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) fail("a string is not closed (the line ends early)");
-      const char e = s_[i_++];
-      switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          if (i_ + 4 > s_.size()) fail("\\u needs four hex digits");
-          unsigned cp = 0;
-          for (int k = 0; k < 4; ++k) {
-            const char h = s_[i_++];
-            cp <<= 4;
-            if (h >= '0' && h <= '9')
-              cp |= h - '0';
-            else if (h >= 'a' && h <= 'f')
-              cp |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F')
-              cp |= h - 'A' + 10;
-            else
-              fail("\\u needs four hex digits");
-          }
-          if (cp < 0x80) {
-            out += static_cast<char>(cp);
-          } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else {  // surrogate halves are kept as they are (names are ASCII in practice)
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          }
-          break;
-        }
-        default:
-          fail(std::string("an unknown escape '\\") + e + "' in a string");
-      }
-    }
-  }
-
-  const std::string& s_;
-  size_t i_ = 0;
-};
-
-MetricsRecord to_record(std::vector<std::pair<std::string, Value>> fields) {
+MetricsRecord to_record(const Json& object) {
   MetricsRecord r;
   bool have_step = false;
-  for (auto& [key, v] : fields) {
+  for (const auto& [key, v] : object.items()) {
+    if (v.is_object() || v.is_array())
+      throw LineError{"\"" + key +
+                          "\" holds an object or array; nested values are not supported "
+                          "(metrics.jsonl lines are flat)",
+                      0};
     if (key == "step" || key == "epoch") {
-      if (v.kind != Kind::kNumber || v.number != std::floor(v.number) || std::fabs(v.number) > 9e15)
-        throw ParseError{"\"" + key + "\" must be an integer", 0};
-      (key == "step" ? r.step : r.epoch) = static_cast<int64_t>(v.number);
+      (key == "step" ? r.step : r.epoch) = integer_field(key, v);
       have_step = have_step || key == "step";
     } else if (key == "phase") {
-      if (v.kind != Kind::kString) throw ParseError{"\"phase\" must be a string", 0};
-      r.phase = v.text;
-    } else if (v.kind == Kind::kString) {
-      r.strings.emplace_back(key, std::move(v.text));
+      if (!v.is_string()) throw LineError{"\"phase\" must be a string", 0};
+      r.phase = v.get<std::string>();
+    } else if (v.is_string()) {
+      r.strings.emplace_back(key, v.get<std::string>());
     } else {
-      const double x = v.kind == Kind::kNumber ? v.number
-                       : v.kind == Kind::kBool ? (v.flag ? 1.0 : 0.0)
-                                               : std::numeric_limits<double>::quiet_NaN();
+      const double x = v.is_number()    ? v.get<double>()
+                       : v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0)
+                                        : std::numeric_limits<double>::quiet_NaN();
       r.values.emplace_back(key, x);
     }
   }
-  if (!have_step) throw ParseError{"no \"step\" (every record of metrics.jsonl has one)", 0};
+  if (!have_step) throw LineError{"no \"step\" (every record of metrics.jsonl has one)", 0};
   return r;
 }
 
@@ -261,10 +117,10 @@ std::vector<MetricsRecord> parse_metrics(const std::string& text, const std::str
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      MetricsRecord r = to_record(LineParser(line).object());
+      MetricsRecord r = to_record(parse_object(line));
       r.line = line_no;
       records.push_back(std::move(r));
-    } catch (const ParseError& e) {
+    } catch (const LineError& e) {
       if (!complete) break;  // a half-written last line: the run was killed mid-write
       std::ostringstream where;
       where << source << ":" << line_no;

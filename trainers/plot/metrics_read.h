@@ -1,6 +1,7 @@
 // Reads a run's metrics.jsonl (metrics_log.h): one flat JSON object per line, with "step",
-// "epoch", "phase" and named numbers (null for a non-finite value). The parser takes flat objects
-// only: strings, numbers, null, true and false, no nested objects or arrays.
+// "epoch", "phase" and named numbers (null for a non-finite value). Lines are parsed by
+// nlohmann-json and must be flat objects with unique keys: strings, numbers, null, true and
+// false, no nested objects or arrays.
 //
 // A last line that does not end in a newline and does not parse is the half-written record of a
 // run killed mid-write: it is skipped. Any other malformed line is an error naming FILE:LINE.

@@ -91,27 +91,55 @@ TEST(MetricsRead, MalformedLinesAreErrorsNamingFileAndLine) {
   TempDir dir;
   const std::string path = dir.path("metrics.jsonl");
   write_text(path, "{\"step\": 1, \"loss\": 1}\n{\"step\": 2, \"loss\": 0.5\n{\"step\": 3}\n");
-  expect_contains(error_of([&] { read_metrics(path); }), {path + ":2:", "expected ',' or '}'"});
+  expect_contains(error_of([&] { read_metrics(path); }),
+                  {path + ":2:", "expected '}'", "flat JSON object"});
   // A malformed last line that ends in a newline was written whole: an error too.
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1}\n{\"step\": 2,}\n", "m.jsonl"); }),
-                  {"m.jsonl:2:", "expected a key"});
+                  {"m.jsonl:2:", "object key"});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"a\": {\"b\": 1}}\n", "m"); }),
-                  {"m:1:", "nested"});
+                  {"m:1:", "\"a\"", "nested"});
+  expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"a\": [1]}\n", "m"); }),
+                  {"m:1:", "\"a\"", "nested"});
   expect_contains(error_of([&] { parse_metrics("[1, 2]\n{\"step\": 1}\n", "m"); }),
                   {"m:1:1", "'{'"});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"x\": NaN}\n", "m"); }),
-                  {"m:1:", "expected a value"});
+                  {"m:1:", "invalid literal"});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 01}\n", "m"); }), {"m:1:"});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"x\": 1, \"x\": 2}\n", "m"); }),
-                  {"m:1:", "\"x\" appears twice"});
+                  {"m:1", "\"x\" appears twice"});
+  // Only the record's own keys must be unique.
+  expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"step\": 2}\n", "m"); }),
+                  {"\"step\" appears twice"});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1} x\n", "m"); }),
-                  {"m:1:", "after the object"});
+                  {"m:1:", "end of input"});
+  expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"s\": \"a\tb\"}\n", "m"); }),
+                  {"m:1:", "control character"});
   expect_contains(error_of([&] { parse_metrics("{\"loss\": 1}\n{\"step\": 2}\n", "m"); }),
                   {"m:1", "no \"step\""});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1.5}\n{\"step\": 2}\n", "m"); }),
                   {"m:1", "\"step\" must be an integer"});
+  expect_contains(error_of([&] { parse_metrics("{\"step\": \"3\"}\n", "m"); }),
+                  {"m:1", "\"step\" must be an integer"});
+  expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"epoch\": true}\n", "m"); }),
+                  {"m:1", "\"epoch\" must be an integer"});
   expect_contains(error_of([&] { parse_metrics("{\"step\": 1, \"phase\": 3}\n", "m"); }),
                   {"m:1", "\"phase\" must be a string"});
+}
+
+TEST(MetricsRead, NumbersInEveryJsonForm) {
+  const std::vector<MetricsRecord> r = parse_metrics(
+      "{\"step\": 1e3, \"a\": 1e-3, \"b\": -0, \"c\": -0.0, \"d\": 12345678901234567,"
+      " \"e\": 1.7976931348623157e308, \"f\": 4.9e-324}\n{\"step\": 9007199254740993}\n",
+      "m");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].step, 1000);  // an integral number written with an exponent is an integer
+  EXPECT_EQ(r[0].value("a"), 1e-3);
+  EXPECT_EQ(r[0].value("b"), 0.0);
+  EXPECT_TRUE(std::signbit(r[0].value("c")));
+  EXPECT_EQ(r[0].value("d"), 12345678901234567.0);
+  EXPECT_EQ(r[0].value("e"), 1.7976931348623157e308);
+  EXPECT_EQ(r[0].value("f"), 4.9e-324);
+  EXPECT_EQ(r[1].step, 9007199254740993);  // integers are read exactly, beyond a double's 2^53
 }
 
 TEST(MetricsRead, MissingFileOrFolder) {
