@@ -1,7 +1,8 @@
 // NcclCommunicator: collectives on device (GPU) buffers over NCCL (CUDA build; STRATA_WITH_NCCL).
 // One process per GPU: each rank uses GPU local_rank % device count. Under mpirun, MPI only
-// bootstraps (rank 0's ncclUniqueId is broadcast over MPI_COMM_WORLD) and gives the rank, world
-// size and ranks per node; without mpirun the world is this one process and MPI is not touched.
+// bootstraps (rank 0's ncclUniqueId is broadcast, as bytes, by an MpiCommunicator of its own) and
+// gives the rank, world size and ranks per node; without mpirun the world is this one process and
+// MPI is not touched.
 //
 // Every wait is polled with a deadline (distributed/poll.h) on a nonblocking NCCL communicator,
 // so a rank whose peer died throws after timeout_s instead of hanging: the communicator is then
