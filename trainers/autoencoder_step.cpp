@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/rng.h"
+#include "core/ops/corruption.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/fill.h"
 
 namespace strata {
 
@@ -31,13 +33,12 @@ AutoencoderStep::AutoencoderStep(ParallelNet& net, Optimizer& opt, const Autoenc
     // The penalty is a loss term: its gradient gets the same n / N as the MSE gradient.
     m.add_output_grad_hook(layer, [this](const Tensor& y, Tensor& dy) {
       penalty_grad_.resize(dy.shape());
-      penalty_grad_.fill(0.0f);
+      Backend& backend = backend_for(dy.device());
+      dispatch(backend, [&](auto& be) { fill(be, penalty_grad_.data(), dy.numel(), 0.0f); });
       penalty_->add_grad(y, penalty_grad_, penalty_global_batch_);
-      const float s = penalty_scale_;
-      const float* g = penalty_grad_.data();
-      float* d = dy.data();
-      const int64_t total = dy.numel();
-      for (int64_t i = 0; i < total; ++i) d[i] += s * g[i];
+      dispatch(backend, [&](auto& be) {
+        axpy(be, penalty_scale_, penalty_grad_.data(), dy.data(), dy.numel());
+      });
     });
   }
 }
@@ -47,23 +48,18 @@ const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos
   if (o_.corruption.kind == CorruptionKind::kMask && o_.corruption.p == 0.0f) return x;
   if (o_.corruption.kind == CorruptionKind::kGaussian && o_.corruption.stddev == 0.0f) return x;
   noisy_.resize(x.shape());
-  const int64_t n = x.dim(0), per = x.numel() / n;
-  const bool mask = o_.corruption.kind == CorruptionKind::kMask;
-  const float p = o_.corruption.p, sd = o_.corruption.stddev;
-  const float* src = x.data();
-  float* dst = noisy_.data();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    RandomStream rng(o_.seed, RngPurpose::kCorruption, mask ? 0u : 1u, pos.step,
-                     static_cast<uint64_t>(pos.sample_offset + i));
-    const float* a = src + i * per;
-    float* b = dst + i * per;
-    if (mask) {
-      for (int64_t j = 0; j < per; ++j) b[j] = rng.uniform() < p ? 0.0f : a[j];
-    } else {
-      for (int64_t j = 0; j < per; ++j) b[j] = a[j] + sd * rng.normal();
-    }
-  }
+  CorruptionArgs a;
+  a.seed = o_.seed;
+  a.step = pos.step;
+  a.first_sample = pos.sample_offset;
+  a.batch = x.dim(0);
+  a.per_sample = x.numel() / a.batch;
+  dispatch(backend_for(x.device()), [&](auto& be) {
+    if (o_.corruption.kind == CorruptionKind::kMask)
+      corrupt_mask(be, a, o_.corruption.p, x.data(), noisy_.data());
+    else
+      corrupt_gaussian(be, a, o_.corruption.stddev, x.data(), noisy_.data());
+  });
   return noisy_;
 }
 

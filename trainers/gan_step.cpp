@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/ops/bce_logits.h"
+#include "core/ops/normal_draw.h"
 #include "core/rng.h"
 
 namespace strata {
@@ -23,30 +25,25 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
                    << d.net().output_sample_shape().str());
 }
 
-namespace {
-
-// Mean of sigmoid(logits), in double.
-float mean_sigmoid(const Tensor& logits) {
-  const int64_t n = logits.numel();
-  const float* z = logits.data();
-  double s = 0.0;
-  for (int64_t i = 0; i < n; ++i) s += 1.0 / (1.0 + std::exp(-static_cast<double>(z[i])));
-  return static_cast<float>(s / static_cast<double>(n));
-}
-
-}  // namespace
-
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
                   uint64_t step, int64_t first_sample) {
   z.resize(batched(n, z_sample));
-  const int64_t per = z_sample.numel();
-  float* out = z.data();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    RandomStream rng(seed, RngPurpose::kLatent, index, step,
-                     static_cast<uint64_t>(first_sample + i));
-    for (int64_t j = 0; j < per; ++j) out[i * per + j] = rng.normal();
-  }
+  NormalDrawArgs a;
+  a.seed = seed;
+  a.step = step;
+  a.purpose = RngPurpose::kLatent;
+  a.index = index;
+  a.first_sample = first_sample;
+  a.batch = n;
+  a.per_sample = z_sample.numel();
+  dispatch(backend_for(z.device()), [&](auto& be) { normal_draw(be, a, z.data()); });
+}
+
+float GanStep::mean_sigmoid(const Tensor& logits) {
+  float* out = mean_.on(logits.device());
+  dispatch(backend_for(logits.device()),
+           [&](auto& be) { sigmoid_mean(be, logits.numel(), logits.data(), out); });
+  return mean_.get();
 }
 
 void GanStep::draw_latent(int64_t n, const BatchPosition& pos, int d_index) {

@@ -22,6 +22,7 @@
 #include "core/tensor.h"
 
 #include "core/losses/loss.h"
+#include "core/losses/scalar.h"
 #include "core/optim/optimizer.h"
 #include "trainers/parallel_net.h"
 
@@ -65,6 +66,8 @@ class GanStep {
  private:
   void draw_latent(int64_t n, const BatchPosition& pos, int d_index);
   void size_labels(const Shape& logits);
+  // The mean of sigmoid(logits), computed on their device and read back.
+  float mean_sigmoid(const Tensor& logits);
 
   ParallelNet& g_;
   ParallelNet& d_;
@@ -79,6 +82,7 @@ class GanStep {
   float scale_ = 1.0f;
   float smoothing_ = 0.0f;
   float d_real_ = 0.0f, d_fake_ = 0.0f;
+  DeviceScalar mean_;  // mean_sigmoid's result
 };
 
 }  // namespace strata

@@ -1,6 +1,8 @@
 #include "trainers/parallel_net.h"
 
+#include "core/backend.h"
 #include "core/error.h"
+#include "core/ops/elementwise.h"
 #include "distributed/model_sync.h"
 
 namespace strata {
@@ -47,10 +49,7 @@ StepContext train_context(uint64_t seed, const BatchPosition& pos) {
 
 void scale_grad(Tensor& dy, float s) {
   if (s == 1.0f) return;
-  float* p = dy.data();
-  const int64_t n = dy.numel();
-#pragma omp parallel for simd if (n > (1 << 16))
-  for (int64_t i = 0; i < n; ++i) p[i] *= s;
+  dispatch(backend_for(dy.device()), [&](auto& be) { scale(be, dy.data(), dy.numel(), s); });
 }
 
 }  // namespace strata

@@ -40,4 +40,10 @@ void bce_logits_forward(CpuBackend&, int64_t n, const float* z, const float* t, 
   *loss = static_cast<float>(sum / static_cast<double>(n));
 }
 
+void sigmoid_mean(CpuBackend&, int64_t n, const float* z, float* mean) {
+  double s = 0.0;
+  for (int64_t i = 0; i < n; ++i) s += 1.0 / (1.0 + std::exp(-static_cast<double>(z[i])));
+  *mean = static_cast<float>(s / static_cast<double>(n));
+}
+
 }  // namespace strata

@@ -17,5 +17,8 @@ void bce_logits_forward_backward(CpuBackend& be, int64_t n, const float* z, cons
                                  float* dz, float* loss);
 // Writes *loss = the mean of l.
 void bce_logits_forward(CpuBackend& be, int64_t n, const float* z, const float* t, float* loss);
+// Writes *mean = the mean of s(z) over n values, summed in double in index order (a GAN's D(x) and
+// D(G(z)) for the log).
+void sigmoid_mean(CpuBackend& be, int64_t n, const float* z, float* mean);
 
 }  // namespace strata
