@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/ops/bce_logits.h"
+#include "core/ops/fill.h"
 #include "core/ops/normal_draw.h"
 #include "core/rng.h"
 
@@ -59,12 +60,14 @@ void GanStep::set_label_smoothing(float s) {
 void GanStep::size_labels(const Shape& logits) {
   if (ones_.shape() == logits && !real_target_.empty()) return;
   ones_.resize(logits);
-  ones_.fill(1.0f);
   zeros_.resize(logits);
-  zeros_.fill(0.0f);
   real_target_.resize(logits);
-  real_target_.fill(1.0f - smoothing_);
   dlogit_.resize(logits);
+  dispatch(backend_for(ones_.device()), [&](auto& be) {
+    fill(be, ones_.data(), ones_.numel(), 1.0f);
+    fill(be, zeros_.data(), zeros_.numel(), 0.0f);
+    fill(be, real_target_.data(), real_target_.numel(), 1.0f - smoothing_);
+  });
 }
 
 float GanStep::d_step(const Tensor& real, const BatchPosition& pos, int d_index) {
