@@ -20,32 +20,16 @@ namespace strata {
 
 namespace {
 
-// The workspace of thread t at workspace + t * slice: the column matrix of one image group, a
-// packed [Cout, group * plane] output / output gradient (groups of more than one image), then
-// partial dW and db (threads > 0; thread 0 adds straight into the gradients).
-struct Layout {
-  BatchSplit split;
-  int64_t off_buf = 0, off_dw = 0, off_db = 0, slice = 0;
-};
-
-Layout layout(const ConvArgs& a) {
-  Layout l;
-  const ConvGeometry& g = a.geom;
-  const int64_t k = g.rows(), plane = g.plane(), cout = a.channels;
-  l.split = split_batch(a.batch, plane, k, cout * k * plane, a.threads);
-  const int64_t cols = l.split.group * plane;
-  l.off_buf = align_floats(k * cols);
-  l.off_dw = l.off_buf + (l.split.group > 1 ? align_floats(cout * cols) : 0);
-  l.off_db = l.off_dw + align_floats(cout * k);
-  l.slice = l.off_db + align_floats(cout);
-  return l;
+// The per-thread scratch (im2col.h): the GEMM's other operand has the output's channels.
+ConvScratch layout(const ConvArgs& a) {
+  return conv_scratch(a.geom, a.batch, a.channels, a.channels, a.threads);
 }
 
 }  // namespace
 
 int64_t conv2d_workspace(CpuBackend&, const ConvArgs& a) {
   if (a.geom.is_dense()) return 0;
-  const Layout l = layout(a);
+  const ConvScratch l = layout(a);
   return l.split.threads * l.slice;
 }
 
@@ -59,7 +43,7 @@ void conv2d_forward(CpuBackend&, const ConvArgs& a, const float* x, const float*
       for (int64_t i = 0; i < n; ++i) add_channel_bias(y + i * cout, cout, 1, bias);
     return;
   }
-  const Layout l = layout(a);
+  const ConvScratch l = layout(a);
   const int64_t in_size = geom.image_size(), out_size = cout * plane, group = l.split.group;
   const int64_t groups = l.split.groups(n);
   const int threads = l.split.active_threads(n);
@@ -98,7 +82,7 @@ void conv2d_backward(CpuBackend&, const ConvArgs& a, const float* x, const float
     if (dx) gemm(false, false, n, k, cout, 1.0f, dy, cout, w, k, 0.0f, dx, k);
     return;
   }
-  const Layout l = layout(a);
+  const ConvScratch l = layout(a);
   const int64_t in_size = geom.image_size(), out_size = cout * plane, group = l.split.group;
   const int64_t groups = l.split.groups(n);
   const bool want_db = want_dw && db_out != nullptr;

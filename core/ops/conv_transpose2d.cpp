@@ -19,31 +19,16 @@ namespace strata {
 
 namespace {
 
-// The workspace of thread t at workspace + t * slice: the column matrix of one image group, a
-// packed [Cin, group * plane] input / input gradient, then partial dW and db (threads > 0).
-struct Layout {
-  BatchSplit split;
-  int64_t off_buf = 0, off_dw = 0, off_db = 0, slice = 0;
-};
-
-Layout layout(const ConvArgs& a) {
-  Layout l;
-  const ConvGeometry& g = a.geom;
-  const int64_t k = g.rows(), plane = g.plane(), cin = a.channels, cout = g.channels;
-  l.split = split_batch(a.batch, plane, k, cin * k * plane, a.threads);
-  const int64_t cols = l.split.group * plane;
-  l.off_buf = align_floats(k * cols);
-  l.off_dw = l.off_buf + (l.split.group > 1 ? align_floats(cin * cols) : 0);
-  l.off_db = l.off_dw + align_floats(cin * k);
-  l.slice = l.off_db + align_floats(cout);
-  return l;
+// The per-thread scratch (im2col.h): the GEMM's other operand has the input's channels.
+ConvScratch layout(const ConvArgs& a) {
+  return conv_scratch(a.geom, a.batch, a.channels, a.geom.channels, a.threads);
 }
 
 }  // namespace
 
 int64_t conv_transpose2d_workspace(CpuBackend&, const ConvArgs& a) {
   if (a.geom.is_dense()) return 0;
-  const Layout l = layout(a);
+  const ConvScratch l = layout(a);
   return l.split.threads * l.slice;
 }
 
@@ -59,7 +44,7 @@ void conv_transpose2d_forward(CpuBackend&, const ConvArgs& a, const float* x, co
       for (int64_t i = 0; i < n; ++i) add_channel_bias(y + i * k, cout, kk, bias);
     return;
   }
-  const Layout l = layout(a);
+  const ConvScratch l = layout(a);
   const int64_t in_size = cin * plane, out_plane = geom.height * geom.width;
   const int64_t out_size = cout * out_plane;
   const int64_t group = l.split.group, groups = l.split.groups(n);
@@ -103,7 +88,7 @@ void conv_transpose2d_backward(CpuBackend&, const ConvArgs& a, const float* x, c
     if (dx) gemm(false, true, n, cin, k, 1.0f, dy, k, w, k, 0.0f, dx, cin);
     return;
   }
-  const Layout l = layout(a);
+  const ConvScratch l = layout(a);
   const int64_t in_size = cin * plane, out_plane = geom.height * geom.width;
   const int64_t out_size = cout * out_plane;
   const int64_t group = l.split.group, groups = l.split.groups(n);

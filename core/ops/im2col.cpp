@@ -178,4 +178,17 @@ void add_partials(float* dst, const float* partials, int count, int64_t stride, 
   }
 }
 
+ConvScratch conv_scratch(const ConvGeometry& g, int64_t batch, int64_t channels,
+                         int64_t bias_channels, int threads) {
+  ConvScratch l;
+  const int64_t k = g.rows(), plane = g.plane();
+  l.split = split_batch(batch, plane, k, channels * k * plane, threads);
+  const int64_t cols = l.split.group * plane;
+  l.off_buf = align_floats(k * cols);
+  l.off_dw = l.off_buf + (l.split.group > 1 ? align_floats(channels * cols) : 0);
+  l.off_db = l.off_dw + align_floats(channels * k);
+  l.slice = l.off_db + align_floats(bias_channels);
+  return l;
+}
+
 }  // namespace strata

@@ -76,6 +76,18 @@ struct BatchSplit {
 BatchSplit split_batch(int64_t batch, int64_t plane, int64_t rows, int64_t work_per_image,
                        int threads);
 
+// The workspace of a convolution's per-thread GEMMs; thread t's slice starts at
+// workspace + t * slice and holds the column matrix of one image group [rows, group * plane], the
+// packed [channels, group * plane] other operand (groups of more than one image; channels is the
+// output's for conv2d, the input's for conv_transpose2d), then partial dW [channels, rows] and db
+// [bias_channels] (threads > 0; thread 0 adds straight into the gradients).
+struct ConvScratch {
+  BatchSplit split;
+  int64_t off_buf = 0, off_dw = 0, off_db = 0, slice = 0;
+};
+ConvScratch conv_scratch(const ConvGeometry& g, int64_t batch, int64_t channels,
+                         int64_t bias_channels, int threads);
+
 // dst[i] += sum over k < count of partials[k * stride + i], for i < n (parallel).
 void add_partials(float* dst, const float* partials, int count, int64_t stride, int64_t n,
                   int threads);
