@@ -104,6 +104,10 @@ void Sequential::build(const Shape& sample_shape, uint64_t seed, Device device) 
       off += align_up(p.shape.numel());
     }
     slot.layer->bind(slot.params, slot.grads);
+    // State that is not a parameter (BatchNorm's running statistics) is made by the layer's build
+    // on the host and lives on the model's device from here on.
+    for (Tensor* t : slot.layer->state())
+      if (!(t->device() == device_)) *t = t->to(device_);
   }
   acts_.assign(layers_.size(), Tensor(Shape{1}, device_));
   for (Tensor& g : gbuf_) g = Tensor(Shape{1}, device_);
