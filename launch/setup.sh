@@ -20,9 +20,11 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config
+  libcli11-dev                        # command-line flags (strata's subcommands)
   openmpi-bin libopenmpi-dev          # MPI communicator, mpirun
   libhdf5-dev                         # data shards and checkpoints
   libyaml-cpp-dev                     # experiment files
+  nlohmann-json3-dev                  # reading metrics.jsonl (strata plot)
   libgtest-dev                        # tests
   libopenblas-dev libopenblas-openmp-dev  # CPU GEMM (OpenMP build: one thread pool with ours)
   libpng-dev zlib1g-dev               # PNG data and sample grids; gzip'd IDX files

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/plot/line_plot.h"
 #include "trainers/plot/loss_curve.h"
 #include "trainers/plot/metrics_read.h"

@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/kinds/autoencoder_eval.h"
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
 #include "trainers/experiment.h"
 #include "trainers/loop.h"
 #include "trainers/signals.h"
@@ -32,8 +32,10 @@ const char* kUsage =
     "                    when set, else each rank's share of the CPUs it may use (ranks of\n"
     "                    one node that may use the same CPUs split them)\n"
     "\n"
-    "Ctrl-C, SIGTERM, SIGHUP or SIGUSR1: every rank checkpoints at the next step and the run exits\n"
-    "with code 75 (resumable: run the same command with --resume auto); a second Ctrl-C ends it at\n"
+    "Ctrl-C, SIGTERM, SIGHUP or SIGUSR1: every rank checkpoints at the next step and the run "
+    "exits\n"
+    "with code 75 (resumable: run the same command with --resume auto); a second Ctrl-C ends it "
+    "at\n"
     "once. Under mpirun send SIGUSR1 to mpirun, or start with launch/run_local.sh, which does.\n"
     "A run folder holds one run: a new run in a folder that holds one is refused, and --resume\n"
     "with other settings is refused with the keys that differ.\n";

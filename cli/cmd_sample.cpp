@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/data/shard_writer.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/gan_step.h"
 #include "trainers/kinds/gan.h"

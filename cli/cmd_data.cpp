@@ -6,9 +6,9 @@
 #include <set>
 #include <string>
 
+#include "cli/commands.h"
 #include "core/data/convert.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
 #include "trainers/signals.h"
 
 namespace strata::cli {

@@ -1,4 +1,4 @@
-#include "trainers/cli/flags.h"
+#include "cli/flags.h"
 
 #include <algorithm>
 #include <exception>

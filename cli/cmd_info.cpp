@@ -9,7 +9,7 @@
 #ifdef STRATA_WITH_CUDA
 #include "core/cuda/device.h"
 #endif
-#include "trainers/cli/commands.h"
+#include "cli/commands.h"
 #if STRATA_WITH_MPI
 #include "distributed/mpi_communicator.h"
 #endif

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/eval/features.h"
 #include "trainers/eval/frechet.h"
 #include "trainers/eval/load_run.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "trainers/cli/commands.h"
+#include "cli/commands.h"
 
 namespace strata::cli {
 

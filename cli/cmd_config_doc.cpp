@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/config_doc/config_doc.h"
 #include "trainers/run/text_file.h"
 

@@ -1,6 +1,6 @@
 // strata bench: see bench/bench.h.
 #include "bench/bench.h"
-#include "trainers/cli/commands.h"
+#include "cli/commands.h"
 
 namespace strata::cli {
 
