@@ -1,12 +1,13 @@
 // strata data convert|inspect: makes HDF5 shards from IDX, PNG or synthetic images and
 // summarises a data set (docs/data-format.md).
+#include <array>
+#include <charconv>
 #include <cstdio>
-#include <functional>
-#include <map>
-#include <set>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/data/convert.h"
 #include "core/error.h"
 #include "trainers/signals.h"
@@ -15,118 +16,148 @@ namespace strata::cli {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage:\n"
-    "  strata data convert --format idx --images FILE [--labels FILE] --out DIR [common]\n"
-    "  strata data convert --format png --input DIR --out DIR [common]\n"
-    "  strata data convert --format synthetic --count N --shape C,H,W [--seed S] [--classes K]\n"
-    "                      --out DIR [common]\n"
-    "    common: [--shard-size N] (samples per shard, default 10000)\n"
-    "            [--compression gzip|none] (default none) [--overwrite]\n"
-    "  strata data inspect PATH|GLOB [--images NAME] [--labels NAME] [--layout NHWC|NCHW]\n"
-    "see docs/data-format.md\n";
+constexpr const char* kDescription =
+    "Makes HDF5 shards from IDX files, PNG folders or synthetic images, and summarises data\n"
+    "sets (docs/data-format.md).";
 
-// --name value (or --name=value) flags; `switches` take no value.
-std::map<std::string, std::string> parse_flags(const Args& args, size_t from,
-                                               const std::set<std::string>& known,
-                                               const std::set<std::string>& switches,
-                                               std::vector<std::string>* positional) {
-  std::map<std::string, std::string> flags;
-  for (size_t i = from; i < args.size(); ++i) {
-    std::string a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      STRATA_CHECK(positional != nullptr, "unexpected argument '" << a
-                                                                  << "', expected --flag value\n"
-                                                                  << kUsage);
-      positional->push_back(a);
-      continue;
-    }
-    std::string value;
-    bool has_value = false;
-    if (const size_t eq = a.find('='); eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-      has_value = true;
-    }
-    const std::string name = a.substr(2);
-    STRATA_CHECK(known.count(name) || switches.count(name), "unknown flag '" << a << "'\n"
-                                                                             << kUsage);
-    if (switches.count(name)) {
-      STRATA_CHECK(!has_value, "flag '" << a << "' takes no value\n" << kUsage);
-      flags[name] = std::string(1, '1');
-      continue;
-    }
-    if (!has_value) {
-      STRATA_CHECK(i + 1 < args.size(), "flag '" << a << "' needs a value\n" << kUsage);
-      value = args[++i];
-    }
-    flags[name] = value;
+// The flags of `strata data convert`: the common ones, then those of one --format each.
+struct ConvertFlags {
+  std::string format, out, compression = "none";
+  int64_t shard_size = 10000;
+  bool overwrite = false;
+  std::string images, labels;  // --format idx
+  std::string input;           // --format png
+  int64_t count = 0, seed = 1, classes = 10;
+  std::string shape;  // --format synthetic: C,H,W
+};
+
+// The flags of `strata data inspect`.
+struct InspectFlags {
+  std::string path, layout;
+  DatasetOptions dataset;  // --images, --labels
+};
+
+// The help group of the flags that apply to one --format only ("--format idx").
+std::string format_group(const std::string& format) {
+  return "--format " + format;
+}
+
+void add_convert_flags(CLI::App& convert, ConvertFlags& f) {
+  convert.add_option("--format", f.format, "the input's format")
+      ->check(CLI::IsMember({"idx", "png", "synthetic"}))
+      ->required();
+  convert.add_option("--out", f.out, "the folder of the shards")->type_name("DIR")->required();
+  convert.add_option("--shard-size", f.shard_size, "samples per shard")
+      ->check(int_range(1))
+      ->capture_default_str();
+  convert.add_option("--compression", f.compression, "gzip or none")
+      ->check(CLI::IsMember({"gzip", "none"}))
+      ->capture_default_str();
+  convert.add_flag("--overwrite", f.overwrite, "replace the shards already in --out")
+      ->disable_flag_override();
+  const std::string idx = format_group("idx"), png = format_group("png"),
+                    synthetic = format_group("synthetic");
+  convert.add_option("--images", f.images, "the IDX images file (required)")
+      ->type_name("FILE")
+      ->group(idx);
+  convert.add_option("--labels", f.labels, "the IDX labels file")->type_name("FILE")->group(idx);
+  convert.add_option("--input", f.input, "a folder of PNGs, one subfolder per class (required)")
+      ->type_name("DIR")
+      ->group(png);
+  convert.add_option("--count", f.count, "samples (required)")
+      ->check(int_range(1))
+      ->group(synthetic);
+  convert.add_option("--shape", f.shape, "the images' shape (required)")
+      ->type_name("C,H,W")
+      ->group(synthetic);
+  convert.add_option("--seed", f.seed, "the pixels' and labels' seed")
+      ->check(int_range(0))
+      ->capture_default_str()
+      ->group(synthetic);
+  convert.add_option("--classes", f.classes, "labels drawn from 0..K-1")
+      ->type_name("K")
+      ->check(int_range(1))
+      ->capture_default_str()
+      ->group(synthetic);
+}
+
+void add_inspect_flags(CLI::App& inspect, InspectFlags& f) {
+  inspect.add_option("PATH", f.path, "a shard, a folder of shards or a glob")->required();
+  inspect.add_option("--images", f.dataset.images, "the images dataset of a foreign HDF5 file")
+      ->type_name("NAME")
+      ->capture_default_str();
+  inspect
+      .add_option("--labels", f.dataset.labels,
+                  "the labels dataset of a foreign HDF5 file (\"\": no labels)")
+      ->type_name("NAME")
+      ->capture_default_str();
+  inspect.add_option("--layout", f.layout, "the pixel layout of a foreign file")
+      ->check(CLI::IsMember({"NHWC", "NCHW"}));
+}
+
+// Refuses the flags of another --format than `format` and asks for the ones it needs.
+void check_format_flags(const CLI::App& convert, const std::string& format,
+                        const std::vector<std::string>& needed) {
+  for (const CLI::Option* o : convert.get_options()) {
+    const std::string& group = o->get_group();
+    STRATA_CHECK(
+        o->count() == 0 || group.rfind("--format ", 0) != 0 || group == format_group(format),
+        o->get_name() << " does not apply to --format " << format
+                      << "; see 'strata data convert --help'");
   }
-  return flags;
+  for (const std::string& name : needed)
+    STRATA_CHECK(
+        convert.get_option(name)->count() > 0,
+        "--format " << format << " needs " << name << "; see 'strata data convert --help'");
 }
 
-std::string need(const std::map<std::string, std::string>& flags, const std::string& name,
-                 const std::string& format) {
-  const auto it = flags.find(name);
-  STRATA_CHECK(it != flags.end() && !it->second.empty(), "--format " << format << " needs --"
-                                                                     << name << "\n"
-                                                                     << kUsage);
-  return it->second;
-}
-
-int64_t to_int(const std::string& flag, const std::string& text) {
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
+// "C,H,W" (positive integers) as three numbers.
+std::array<int64_t, 3> parse_shape(const std::string& shape) {
+  std::array<int64_t, 3> dims{};
+  const char* p = shape.data();
+  const char* end = p + shape.size();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const auto [next, ec] = std::from_chars(p, end, dims[i]);
+    const bool last = i + 1 == dims.size();
+    STRATA_CHECK(
+        ec == std::errc() && dims[i] > 0 && (last ? next == end : next < end && *next == ','),
+        "--shape '" << shape << "', expected C,H,W such as 3,64,64");
+    p = next + 1;
   }
-  STRATA_CHECK(used == text.size() && !text.empty(), "--" << flag << " '" << text
-                                                          << "', expected an integer\n"
-                                                          << kUsage);
-  return v;
+  return dims;
 }
 
-void reject_others(const std::map<std::string, std::string>& flags,
-                   const std::set<std::string>& allowed, const std::string& format) {
-  for (const auto& [name, value] : flags)
-    STRATA_CHECK(allowed.count(name), "flag '--" << name << "' does not apply to --format "
-                                                 << format << "\n"
-                                                 << kUsage);
-}
-
-// Runs the conversion of one --format; allowed(extra) is the set of flags that format accepts.
-int convert_format(const std::string& format, const std::map<std::string, std::string>& flags,
-                   const ConvertOptions& options,
-                   const std::function<std::set<std::string>(std::set<std::string>)>& allowed) {
+int convert(const CLI::App& app, const ConvertFlags& f) {
+  ConvertOptions options;
+  options.out_dir = f.out;
+  options.overwrite = f.overwrite;
+  options.shard_size = f.shard_size;
+  options.gzip = f.compression == "gzip";
+  const std::vector<std::string> needed = f.format == "idx" ? std::vector<std::string>{"--images"}
+                                          : f.format == "png"
+                                              ? std::vector<std::string>{"--input"}
+                                              : std::vector<std::string>{"--count", "--shape"};
+  check_format_flags(app, f.format, needed);
+  const std::array<int64_t, 3> dims =
+      f.format == "synthetic" ? parse_shape(f.shape) : std::array<int64_t, 3>{};
+  // Ctrl-C, SIGTERM or SIGHUP stop the conversion between batches: nothing is written (the
+  // temporary folder is removed) and the exit code is 128 + the signal.
+  install_stop_handlers(
+      "\nstrata: Ctrl-C: stopping the conversion; nothing is written (Ctrl-C again: at once)\n");
+  options.cancelled = [] { return stop_requested(); };
   ConvertResult r;
-  if (format == "idx") {
-    reject_others(flags, allowed({"images", "labels"}), format);
-    r = convert_idx(need(flags, "images", format), flags.count("labels") ? flags.at("labels") : "",
-                    options);
-  } else if (format == "png") {
-    reject_others(flags, allowed({"input"}), format);
-    r = convert_png(need(flags, "input", format), options);
-  } else if (format == "synthetic") {
-    reject_others(flags, allowed({"count", "shape", "seed", "classes"}), format);
-    const std::string shape = need(flags, "shape", format);
-    int64_t dims[3] = {0, 0, 0};
-    size_t start = 0;
-    for (int i = 0; i < 3; ++i) {
-      const size_t comma = shape.find(',', start);
-      STRATA_CHECK((i < 2) == (comma != std::string::npos),
-                   "--shape '" << shape << "', expected C,H,W such as 3,64,64\n"
-                               << kUsage);
-      dims[i] = to_int("shape", shape.substr(start, comma - start));
-      start = comma + 1;
+  try {
+    if (f.format == "idx") {
+      r = convert_idx(f.images, f.labels, options);
+    } else if (f.format == "png") {
+      r = convert_png(f.input, options);
+    } else {
+      r = convert_synthetic(f.count, dims[0], dims[1], dims[2], f.seed, f.classes, options);
     }
-    r = convert_synthetic(to_int("count", need(flags, "count", format)), dims[0], dims[1], dims[2],
-                          flags.count("seed") ? to_int("seed", flags.at("seed")) : 1,
-                          flags.count("classes") ? to_int("classes", flags.at("classes")) : 10,
-                          options);
-  } else {
-    STRATA_THROW("--format '" << format << "', expected idx, png or synthetic\n" << kUsage);
+  } catch (const Error& e) {
+    if (!stop_requested()) throw;
+    std::fprintf(stderr, "strata data convert: %s: %s\n", stop_signal_name(), e.message().c_str());
+    return 128 + stop_signal();
   }
   std::printf("wrote %lld samples of %lldx%lldx%lld (C x H x W) uint8%s in %zu shard(s) under %s\n",
               static_cast<long long>(r.samples), static_cast<long long>(r.channels),
@@ -137,60 +168,11 @@ int convert_format(const std::string& format, const std::map<std::string, std::s
   return 0;
 }
 
-int convert(const Args& args) {
-  const std::set<std::string> common = {"format", "out", "shard-size", "compression"};
-  const auto flags = parse_flags(args, 1,
-                                 {"format", "images", "labels", "input", "out", "shard-size",
-                                  "compression", "count", "shape", "seed", "classes"},
-                                 {"overwrite"}, nullptr);
-  const auto format_it = flags.find("format");
-  STRATA_CHECK(format_it != flags.end(), "convert needs --format idx|png|synthetic\n" << kUsage);
-  const std::string format = format_it->second;
-  ConvertOptions options;
-  options.out_dir = need(flags, "out", format);
-  options.overwrite = flags.count("overwrite") > 0;
-  if (flags.count("shard-size")) options.shard_size = to_int("shard-size", flags.at("shard-size"));
-  if (flags.count("compression")) {
-    const std::string c = flags.at("compression");
-    STRATA_CHECK(c == "gzip" || c == "none", "--compression '" << c << "', expected gzip or none\n"
-                                                               << kUsage);
-    options.gzip = c == "gzip";
-  }
-  auto allowed = [&](std::set<std::string> extra) {
-    extra.insert(common.begin(), common.end());
-    extra.insert("overwrite");
-    return extra;
-  };
-  // Ctrl-C, SIGTERM or SIGHUP stop the conversion between batches: nothing is written (the
-  // temporary folder is removed) and the exit code is 128 + the signal.
-  install_stop_handlers(
-      "\nstrata: Ctrl-C: stopping the conversion; nothing is written (Ctrl-C again: at once)\n");
-  options.cancelled = [] { return stop_requested(); };
-  try {
-    return convert_format(format, flags, options, allowed);
-  } catch (const Error& e) {
-    if (!stop_requested()) throw;
-    std::fprintf(stderr, "strata data convert: %s: %s\n", stop_signal_name(), e.message().c_str());
-    return 128 + stop_signal();
-  }
-}
-
-int inspect(const Args& args) {
-  std::vector<std::string> positional;
-  const auto flags = parse_flags(args, 1, {"images", "labels", "layout"}, {}, &positional);
-  STRATA_CHECK(positional.size() == 1, "inspect needs one PATH|GLOB (got " << positional.size()
-                                                                           << ")\n"
-                                                                           << kUsage);
-  DatasetOptions options;
-  if (flags.count("images")) options.images = flags.at("images");
-  if (flags.count("labels")) options.labels = flags.at("labels");
-  if (flags.count("layout")) {
-    const std::string l = flags.at("layout");
-    STRATA_CHECK(l == "NHWC" || l == "NCHW", "--layout '" << l << "', expected NHWC or NCHW\n"
-                                                          << kUsage);
-    options.default_layout = l == "NHWC" ? PixelLayout::kNHWC : PixelLayout::kNCHW;
-  }
-  const DatasetSummary s = inspect_dataset(positional[0], options);
+int inspect(const InspectFlags& f) {
+  DatasetOptions options = f.dataset;
+  if (!f.layout.empty())
+    options.default_layout = f.layout == "NHWC" ? PixelLayout::kNHWC : PixelLayout::kNCHW;
+  const DatasetSummary s = inspect_dataset(f.path, options);
   const DatasetInfo& info = s.info;
   std::printf("shards: %zu\n", info.shards.size());
   for (size_t i = 0; i < info.shards.size(); ++i) {
@@ -223,18 +205,27 @@ int inspect(const Args& args) {
 }  // namespace
 
 int run_data(const Args& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::printf("%s", kUsage);
-    return args.empty() ? 2 : 0;
+  FlagParser app("strata data", kDescription);
+  ConvertFlags convert_flags;
+  InspectFlags inspect_flags;
+  CLI::App* convert_cmd = app.add_subcommand(
+      "convert", "make HDF5 shards from IDX files, a folder of PNGs or synthetic images");
+  add_convert_flags(*convert_cmd, convert_flags);
+  CLI::App* inspect_cmd = app.add_subcommand("inspect", "summarise a data set");
+  add_inspect_flags(*inspect_cmd, inspect_flags);
+  if (args.empty()) {
+    print_help(app, stderr);
+    return 2;
   }
-  for (const std::string& a : args)
-    if (a == "--help" || a == "-h") {
-      std::printf("%s", kUsage);
-      return 0;
-    }
-  if (args[0] == "convert") return convert(args);
-  if (args[0] == "inspect") return inspect(args);
-  STRATA_THROW("unknown data command '" << args[0] << "', expected convert or inspect\n" << kUsage);
+  if (args[0] == "help") return parse_flags(app, {"--help"}) ? 2 : 0;
+  STRATA_CHECK(args[0].rfind("-", 0) == 0 || args[0] == "convert" || args[0] == "inspect",
+               "unknown data command '"
+                   << args[0] << "', expected convert or inspect; see 'strata data --help'");
+  if (!parse_flags(app, args)) return 0;
+  if (convert_cmd->parsed()) return convert(*convert_cmd, convert_flags);
+  if (inspect_cmd->parsed()) return inspect(inspect_flags);
+  print_help(app, stderr);  // flags without a command
+  return 2;
 }
 
 }  // namespace strata::cli
