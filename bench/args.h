@@ -1,10 +1,9 @@
-// The options of `strata bench`. Unknown flags, missing or malformed values and devices that are
-// not built are errors (strata::Error) that say what is accepted.
+// The options of `strata bench`: what to time and how. The command line that fills them (and
+// checks them) is cli/bench_flags.h; the benchmarks only read them.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace strata::bench {
 
@@ -26,10 +25,6 @@ struct BenchOptions {
   int64_t bytes = 0;               // --bytes N: one message size (with --comm); 0 = 4 KB..64 MB
   int64_t iters = 20;              // --iters N: timed all-reduces per size (with --comm)
   double bucket_mb = 25.0;         // --bucket-mb X: the reducer's bucket size (with --comm)
-  bool help = false;               // --help
 };
-
-BenchOptions parse_bench_args(const std::vector<std::string>& args);
-const char* bench_usage();
 
 }  // namespace strata::bench

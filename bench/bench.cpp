@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <thread>
 
-#include "bench/args.h"
 #include "bench/comm_bench.h"
 #include "bench/data_source.h"
 #include "bench/models.h"
@@ -41,12 +40,7 @@ void check_finite(const StepLosses& l, const char* model, uint64_t step) {
 
 }  // namespace
 
-int run(const std::vector<std::string>& args) {
-  const BenchOptions o = parse_bench_args(args);
-  if (o.help) {
-    std::fputs(bench_usage(), stdout);
-    return 0;
-  }
+int run(const BenchOptions& o) {
   if (o.comm) return run_comm_bench(o);
   if (!o.reader.empty()) return run_reader_bench(o);
   const ModelInfo& info = find_model(o.model);

@@ -5,11 +5,12 @@
 // training steps: bench/step.h; bench/pytorch_cpu.py is the same benchmark in PyTorch.
 #pragma once
 
-#include <string>
-#include <vector>
+#include "bench/args.h"
 
 namespace strata::bench {
 
-int run(const std::vector<std::string>& args);
+// Runs the benchmark `o` asks for (a model's training step, the data reader or the all-reduce)
+// and prints its JSON lines; returns the exit code.
+int run(const BenchOptions& o);
 
 }  // namespace strata::bench

@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config
+  libcli11-dev                        # command-line flags (strata's subcommands)
   openmpi-bin libopenmpi-dev          # MPI communicator, mpirun
   libhdf5-dev                         # data shards and checkpoints
   libyaml-cpp-dev                     # experiment files

@@ -23,7 +23,7 @@ class BenchDataTest : public ::testing::Test {
 };
 
 TEST_F(BenchDataTest, DefaultIsSyntheticShardsThroughTheReader) {
-  EXPECT_EQ(parse_bench_args({"--model", "dcgan28"}).data, "synthetic");
+  EXPECT_EQ(BenchOptions{}.data, "synthetic");  // the default of --data
   const ModelInfo& info = find_model("dcgan28");
   auto data = make_bench_data("synthetic", info, Shape{1, 28, 28}, 16, 4, 1);
   EXPECT_STREQ(data->kind(), "reader");

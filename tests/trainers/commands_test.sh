@@ -2,7 +2,8 @@
 # The commands that use a trained run, end to end on smoke runs: strata encode (codes of the
 # stacked autoencoder), strata sample (a GAN's PNG grid and HDF5 images), strata eval (MSE,
 # accuracy, and the GAN's Frechet distance on a classifier's features, trained and initial
-# weights), and their errors. Usage: commands_test.sh STRATA SOURCE_DIR
+# weights), strata plot, their errors, and the flags every subcommand shares.
+# Usage: commands_test.sh STRATA SOURCE_DIR
 set -uo pipefail
 strata=$1
 src=$2
@@ -68,4 +69,23 @@ msg=$("$strata" plot "$work/nowhere" 2>&1) && fail "plot of a missing run"
 [[ $msg == *"nowhere: no such file or folder"* ]] || fail "message: $msg"
 msg=$("$strata" plot "$work/gan" --metric accuracy 2>&1) && fail "plot of a missing metric"
 [[ $msg == *"accuracy"*"d_loss, g_loss"* ]] || fail "message: $msg"
+# The command line: every subcommand refuses an unknown option by name (exit 1, one line on
+# stderr), prints its options for --help (exit 0, stdout), and a missing command is exit 2.
+for cmd in train bench "data convert" "data inspect" encode sample eval plot info config-doc; do
+  # shellcheck disable=SC2086  # "data convert" is two words
+  msg=$("$strata" $cmd --bogus=1 2>&1 >/dev/null); code=$?
+  [[ $code == 1 && $msg == "strata ${cmd%% *}: error: unknown option '--bogus'; see 'strata $cmd --help'"* ]] \
+    || fail "$cmd --bogus: exit $code, $msg"
+  # shellcheck disable=SC2086
+  help=$("$strata" $cmd --help 2>/dev/null); code=$?
+  [[ $code == 0 && $help == *"Usage: strata $cmd "*"--help"* ]] || fail "$cmd --help: exit $code, $help"
+done
+msg=$("$strata" train "$src/configs/smoke/gan.yaml" --threads 0 2>&1) && fail "train --threads 0"
+[[ $msg == *"--threads: must be between 1 and 4096, got 0"* ]] || fail "message: $msg"
+msg=$("$strata" eval --checkpoint "$work/gan" --count 2>&1) && fail "eval --count without a value"
+[[ $msg == *"--count needs a value"* ]] || fail "message: $msg"
+"$strata" data > /dev/null 2>&1; code=$?
+[[ $code == 2 ]] || fail "strata data without a command: exit $code"
+"$strata" > /dev/null 2>&1; code=$?
+[[ $code == 2 ]] || fail "strata without a command: exit $code"
 exit $status

@@ -12,15 +12,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/kinds/autoencoder_eval.h"
 
@@ -28,8 +27,9 @@ namespace strata::cli {
 
 namespace {
 
-const char* const kUsage =
-    "usage: strata encode --checkpoint PATH|RUN_DIR --data PATH|GLOB --out FILE.h5 [--batch N]\n";
+constexpr const char* kDescription =
+    "Writes the codes of a trained autoencoder's encoder for every sample of a data set: an HDF5\n"
+    "file with codes [N, code_dim] float32 and, when the data has labels, labels [N] int64.";
 
 // One 1-D or 2-D dataset of `type` written whole.
 void write_dataset(hid_t file, const std::string& path, const char* name, hid_t type,
@@ -65,21 +65,25 @@ void write_codes(const std::string& out, const std::vector<float>& codes, int64_
 }  // namespace
 
 int run_encode(const Args& args) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("%s", kUsage);
-    return 0;
-  }
-  const Flags flags = parse_flags(args, {"checkpoint", "data", "out", "batch"}, kUsage);
-  STRATA_CHECK(flags.count("checkpoint") && flags.count("data") && flags.count("out"),
-               "strata encode needs --checkpoint, --data and --out\n"
-                   << kUsage);
-  const int64_t batch = int_flag(flags, "batch", 256, 1, kUsage);
-  const std::string out = flags.at("out");
-  const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"), flags.at("data"));
+  std::string checkpoint, data_path, out;
+  int64_t batch = 256;
+  FlagParser app("strata encode", kDescription);
+  app.add_option("--checkpoint", checkpoint, "a checkpoint file, or a run folder (its latest)")
+      ->type_name("PATH|RUN_DIR")
+      ->required();
+  app.add_option("--data", data_path, "the data set: a shard, a folder of shards or a glob")
+      ->type_name("PATH|GLOB")
+      ->required();
+  app.add_option("--out", out, "the HDF5 file to write")->type_name("FILE.h5")->required();
+  app.add_option("--batch", batch, "samples per forward pass")
+      ->check(int_range(1))
+      ->capture_default_str();
+  if (!parse_flags(app, args)) return 0;
+  const std::unique_ptr<LoadedRun> run = load_run(checkpoint, data_path);
   Sequential& enc = run->network("encoder");
   const DatasetInfo& data = *run->data;
   STRATA_CHECK(data.sample_values() == enc.input_sample_shape().numel(),
-               "the encoder takes " << enc.input_sample_shape().str() << " but " << flags.at("data")
+               "the encoder takes " << enc.input_sample_shape().str() << " but " << data_path
                                     << " holds " << data.channels << "x" << data.height << "x"
                                     << data.width << " images");
 

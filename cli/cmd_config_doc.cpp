@@ -3,23 +3,21 @@
 //   strata config-doc --out FILE            write it (atomically)
 //   strata config-doc --check FILE          exit 1 when FILE differs from what it would write
 #include <cstdio>
-#include <filesystem>
 #include <sstream>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/config_doc/config_doc.h"
 #include "trainers/run/text_file.h"
 
 namespace strata::cli {
 
 namespace {
-constexpr const char* kUsage =
-    "usage: strata config-doc [--out FILE | --check FILE]\n"
-    "  Writes the configuration reference (every key of an experiment file with its type,\n"
-    "  default and meaning) generated from the parsers: to standard output, to --out FILE, or\n"
-    "  compares it with --check FILE (exit 1 when they differ).";
+constexpr const char* kDescription =
+    "Writes the configuration reference (every key of an experiment file with its type,\n"
+    "default and meaning) generated from the parsers: to standard output, to --out FILE, or\n"
+    "compares it with --check FILE (exit 1 when they differ).";
 
 // The first line where two texts differ (1-based), for the --check message.
 int first_difference(const std::string& a, const std::string& b) {
@@ -35,10 +33,15 @@ int first_difference(const std::string& a, const std::string& b) {
 }  // namespace
 
 int run_config_doc(const Args& args) {
-  const Flags flags = parse_flags(args, {"out", "check"}, kUsage);
-  STRATA_CHECK(!(flags.count("out") && flags.count("check")),
-               "config-doc: give --out or --check, not both\n"
-                   << kUsage);
+  std::string out, check;
+  FlagParser app("strata config-doc", kDescription);
+  CLI::Option* out_opt =
+      app.add_option("--out", out, "write it to FILE (atomically)")->type_name("FILE");
+  app.add_option("--check", check, "compare it with FILE")
+      ->type_name("FILE")
+      ->check(existing_path("write it with strata config-doc --out FILE"))
+      ->excludes(out_opt);
+  if (!parse_flags(app, args)) return 0;
   const Schema schema = collect_schema();
   if (!schema.problems.empty()) {
     std::string list;
@@ -48,10 +51,8 @@ int run_config_doc(const Args& args) {
                  << " problem(s); fix them in trainers/config_doc/:" << list);
   }
   const std::string text = render_configuration_md(schema);
-  if (flags.count("check")) {
-    const std::string& path = flags.at("check");
-    STRATA_CHECK(std::filesystem::exists(path),
-                 path << ": no such file; write it with strata config-doc --out " << path);
+  if (!check.empty()) {
+    const std::string& path = check;
     const std::string current = read_text_file(path);
     if (current == text) {
       std::printf("%s is current (%zu keys)\n", path.c_str(), schema.rows.size());
@@ -63,9 +64,9 @@ int run_config_doc(const Args& args) {
                  path.c_str(), first_difference(current, text), path.c_str());
     return 1;
   }
-  if (flags.count("out")) {
-    write_text_atomically(flags.at("out"), text);
-    std::printf("wrote %s (%zu keys)\n", flags.at("out").c_str(), schema.rows.size());
+  if (!out.empty()) {
+    write_text_atomically(out, text);
+    std::printf("wrote %s (%zu keys)\n", out.c_str(), schema.rows.size());
     return 0;
   }
   std::fputs(text.c_str(), stdout);

@@ -9,14 +9,17 @@
 #ifdef STRATA_WITH_CUDA
 #include "core/cuda/device.h"
 #endif
-#include "trainers/cli/commands.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
 #if STRATA_WITH_MPI
 #include "distributed/mpi_communicator.h"
 #endif
 
 namespace strata::cli {
 
-int run_info(const Args&) {
+int run_info(const Args& args) {
+  FlagParser app("strata info", "Prints the build configuration: BLAS, threads, CUDA, MPI, NCCL.");
+  if (!parse_flags(app, args)) return 0;
   std::printf("strata 0.1.0\n");
   std::printf("cpu threads: %d\n", cpu_threads());
   std::printf("blas: %s, kernels %s\n", openblas_get_config(), blas_coretype());

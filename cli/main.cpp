@@ -7,11 +7,11 @@
 
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "core/blas.h"
 #include "core/error.h"
 #include "distributed/communicator.h"
 #include "distributed/fault.h"  // defines: abort_job
-#include "trainers/cli/commands.h"
 
 namespace {
 

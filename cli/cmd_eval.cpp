@@ -12,13 +12,12 @@
 // Pixels are scaled as each run trained: generated images are mapped to the classifier's scale.
 // Prints one result line, then the same as one JSON line.
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/eval/features.h"
 #include "trainers/eval/frechet.h"
 #include "trainers/eval/load_run.h"
@@ -29,12 +28,17 @@ namespace strata::cli {
 
 namespace {
 
-const char* const kUsage =
-    "usage: strata eval --checkpoint PATH|RUN_DIR --data PATH|GLOB [--classifier PATH|RUN_DIR]\n"
-    "                   [--count N] [--batch 256] [--weights trained|initial]\n"
-    "  autoencoders: reconstruction MSE; classifiers: accuracy; GANs: the Frechet distance\n"
-    "  between N real and N generated images on the features of --classifier (default N: 10000\n"
-    "  or the data's size)\n";
+constexpr const char* kDescription =
+    "Evaluates a checkpoint on a data set and prints one result line, then the same as JSON.\n"
+    "Autoencoders: reconstruction MSE; classifiers: accuracy; GANs: the Frechet distance\n"
+    "between N real and N generated images on the features of --classifier.";
+
+// The flags of `strata eval`.
+struct EvalFlags {
+  std::string checkpoint, data, classifier, weights = "trained";
+  int64_t count = 0;  // 0: not given
+  int64_t batch = 256;
+};
 
 void report(const LoadedRun& run, const std::string& metric, double value, int64_t count,
             const std::string& detail) {
@@ -50,17 +54,17 @@ void report(const LoadedRun& run, const std::string& metric, double value, int64
 }
 
 // The Frechet distance of the GAN in `run` against the real images of run.data.
-int eval_gan(const LoadedRun& run, const std::map<std::string, std::string>& flags, int64_t batch) {
-  STRATA_CHECK(flags.count("classifier"),
+int eval_gan(const LoadedRun& run, const EvalFlags& flags) {
+  STRATA_CHECK(!flags.classifier.empty(),
                "a GAN is evaluated on the features of a classifier: give --classifier with a "
-               "checkpoint of a classifier run (e.g. configs/fashion_fid_classifier.yaml)\n"
-                   << kUsage);
+               "checkpoint of a classifier run (e.g. configs/fashion_fid_classifier.yaml)");
+  const int64_t batch = flags.batch;
   const DatasetInfo& data = *run.data;
-  const std::unique_ptr<LoadedRun> clf_run = load_run(flags.at("classifier"), flags.at("data"));
+  const std::unique_ptr<LoadedRun> clf_run = load_run(flags.classifier, flags.data);
   Sequential& clf = clf_run->network("classifier");
   check_sample_size(clf, data, "classifier");
   const PixelScale clf_scale = clf_run->scale();
-  const int64_t count = std::min(int_flag(flags, "count", 10000, 1, kUsage), data.total);
+  const int64_t count = std::min(flags.count > 0 ? flags.count : 10000, data.total);
   STRATA_CHECK(count >= 2, "the Frechet distance needs at least 2 images, got " << count);
 
   const int64_t dim = feature_dim(clf);
@@ -84,28 +88,38 @@ int eval_gan(const LoadedRun& run, const std::map<std::string, std::string>& fla
 }  // namespace
 
 int run_eval(const Args& args) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("%s", kUsage);
-    return 0;
-  }
-  const Flags flags =
-      parse_flags(args, {"checkpoint", "data", "classifier", "count", "batch", "weights"}, kUsage);
-  STRATA_CHECK(flags.count("checkpoint") && flags.count("data"),
-               "strata eval needs --checkpoint and --data\n"
-                   << kUsage);
-  const int64_t batch = int_flag(flags, "batch", 256, 1, kUsage);
-  const std::string weights = flags.count("weights") ? flags.at("weights") : "trained";
-  STRATA_CHECK(weights == "trained" || weights == "initial",
-               "--weights '" << weights << "': expected trained or initial\n"
-                             << kUsage);
+  EvalFlags flags;
+  FlagParser app("strata eval", kDescription);
+  app.add_option("--checkpoint", flags.checkpoint,
+                 "a checkpoint file, or a run folder (its latest)")
+      ->type_name("PATH|RUN_DIR")
+      ->required();
+  app.add_option("--data", flags.data, "the data set: a shard, a folder of shards or a glob")
+      ->type_name("PATH|GLOB")
+      ->required();
+  app.add_option("--classifier", flags.classifier,
+                 "GANs: the classifier run whose features the Frechet distance compares")
+      ->type_name("PATH|RUN_DIR");
+  app.add_option("--count", flags.count,
+                 "samples to evaluate (default: all; GANs: 10000 or the data's size)")
+      ->check(int_range(1));
+  app.add_option("--batch", flags.batch, "samples per forward pass")
+      ->check(int_range(1))
+      ->capture_default_str();
+  app.add_option("--weights", flags.weights,
+                 "initial: the networks as built from the run's seed, before any step (the "
+                 "baseline)")
+      ->check(CLI::IsMember({"trained", "initial"}))
+      ->capture_default_str();
+  if (!parse_flags(app, args)) return 0;
+  const int64_t batch = flags.batch;
   const std::unique_ptr<LoadedRun> run =
-      load_run(flags.at("checkpoint"), flags.at("data"), weights == "initial");
-  if (run->find_network("generator") != nullptr) return eval_gan(*run, flags, batch);
-  STRATA_CHECK(!flags.count("classifier"), "--classifier applies to GAN checkpoints only; "
-                                               << run->checkpoint << " is a '" << run->kind()
-                                               << "' run");
-  const int64_t count =
-      flags.count("count") ? int_flag(flags, "count", 0, 1, kUsage) : 0;  // 0: all
+      load_run(flags.checkpoint, flags.data, flags.weights == "initial");
+  if (run->find_network("generator") != nullptr) return eval_gan(*run, flags);
+  STRATA_CHECK(flags.classifier.empty(), "--classifier applies to GAN checkpoints only; "
+                                             << run->checkpoint << " is a '" << run->kind()
+                                             << "' run");
+  const int64_t count = flags.count;  // 0: all
   if (Sequential* ae = run->find_network("autoencoder")) {
     const EvalResult r = reconstruction_mse(*ae, *run->data, run->scale(), count, batch);
     report(*run, "reconstruction_mse", r.value, r.count, "");

@@ -9,14 +9,13 @@
 // `strata data inspect` and the reader take like any data set.
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/data/shard_writer.h"
 #include "core/error.h"
-#include "trainers/cli/commands.h"
-#include "trainers/cli/flags.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/gan_step.h"
 #include "trainers/kinds/gan.h"
@@ -26,9 +25,10 @@ namespace strata::cli {
 
 namespace {
 
-const char* const kUsage =
-    "usage: strata sample --checkpoint PATH|RUN_DIR --out grid.png|images.h5 [--count 64]\n"
-    "                     [--columns 8] [--seed N]\n";
+constexpr const char* kDescription =
+    "Draws images from a trained GAN's generator: a PNG grid, or an HDF5 shard of uint8 images.\n"
+    "The latent vectors are those of the run's sample grids (so a run folder redraws its last\n"
+    "grid); --seed draws others.";
 
 // images [n, C, H, W] in `scale` -> a uint8 NHWC shard.
 void write_shard(const std::string& path, const Tensor& images, PixelScale scale) {
@@ -60,26 +60,29 @@ void write_shard(const std::string& path, const Tensor& images, PixelScale scale
 }  // namespace
 
 int run_sample(const Args& args) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("%s", kUsage);
-    return 0;
-  }
-  const Flags flags = parse_flags(args, {"checkpoint", "out", "count", "columns", "seed"}, kUsage);
-  STRATA_CHECK(flags.count("checkpoint") && flags.count("out"),
-               "strata sample needs --checkpoint and --out\n"
-                   << kUsage);
-  const std::string out = flags.at("out");
+  std::string checkpoint, out;
+  int64_t count = 64, columns = 8, seed_flag = 0;
+  FlagParser app("strata sample", kDescription);
+  app.add_option("--checkpoint", checkpoint, "a checkpoint file, or a run folder (its latest)")
+      ->type_name("PATH|RUN_DIR")
+      ->required();
+  app.add_option("--out", out, "a .png (a grid) or an .h5 (a shard)")
+      ->type_name("grid.png|images.h5")
+      ->required();
+  app.add_option("--count", count, "images to draw")->check(int_range(1))->capture_default_str();
+  app.add_option("--columns", columns, "images per row of the grid")
+      ->check(int_range(1))
+      ->capture_default_str();
+  const CLI::Option* seed_opt =
+      app.add_option("--seed", seed_flag, "the latent vectors' seed (default: the run's)")
+          ->check(int_range(0));
+  if (!parse_flags(app, args)) return 0;
   const bool png = out.ends_with(".png"), h5 = out.ends_with(".h5");
-  STRATA_CHECK(png || h5, "--out '" << out << "': give a .png (a grid) or an .h5 (a shard)\n"
-                                    << kUsage);
-  const int64_t count = int_flag(flags, "count", 64, 1, kUsage);
-  const int64_t columns = int_flag(flags, "columns", 8, 1, kUsage);
+  STRATA_CHECK(png || h5, "--out '" << out << "': give a .png (a grid) or an .h5 (a shard)");
 
-  const std::unique_ptr<LoadedRun> run = load_run(flags.at("checkpoint"));
+  const std::unique_ptr<LoadedRun> run = load_run(checkpoint);
   Sequential& g = run->network("generator");
-  const bool seeded = flags.count("seed") > 0;
-  const uint64_t seed =
-      seeded ? static_cast<uint64_t>(int_flag(flags, "seed", 0, 0, kUsage)) : run->meta.seed;
+  const uint64_t seed = seed_opt->count() > 0 ? static_cast<uint64_t>(seed_flag) : run->meta.seed;
   const Tensor images = generate_images(g, seed, kLatentSampleGrid, 0, count);
   const PixelScale scale = run->scale();
   if (png) {

@@ -1,0 +1,37 @@
+// `strata bench` on a model: the one JSON line it prints.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "bench/args.h"
+#include "bench/bench.h"
+#include "tests/support/temp_dir.h"
+
+namespace strata::bench {
+namespace {
+
+TEST(BenchRun, PrintsOneJsonLine) {
+  const testing::TempTmpdir tmp("strata_bench_run");  // the benchmark caches its data in $TMPDIR
+  BenchOptions o;
+  o.model = "sae_layer1";
+  o.steps = 2;
+  o.warmup = 1;
+  o.windows = 1;
+  o.batch = 8;
+  o.threads = 1;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run(o), 0);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(out.rfind("{\"model\": \"sae_layer1\", \"device\": \"cpu\", \"batch\": 8, "
+                      "\"samples_per_s\": ",
+                      0),
+            0u)
+      << out;
+  EXPECT_NE(out.find("\"peak_rss_mb\": "), std::string::npos) << out;
+  EXPECT_NE(out.find("\"threads\": 1"), std::string::npos) << out;
+  EXPECT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << "one line";
+}
+
+}  // namespace
+}  // namespace strata::bench
