@@ -36,7 +36,7 @@ constexpr Command kCommands[] = {
 
 void usage(FILE* out) {
   std::fprintf(out, "usage: strata <command> [options]\n\ncommands:\n");
-  for (const Command& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
+  for (const Command& c : kCommands) std::fprintf(out, "  %-11s %s\n", c.name, c.summary);
   std::fprintf(out, "\n'strata <command> --help' describes a command's options.\n");
 }
 

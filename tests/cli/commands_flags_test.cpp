@@ -101,10 +101,12 @@ TEST_P(CommandFlags, HelpListsTheOptionsAndExitsZero) {
   EXPECT_EQ(code, 0);
   EXPECT_NE(out.find("Usage: " + GetParam().help_command + " "), std::string::npos) << out;
   EXPECT_NE(out.find("-h,--help"), std::string::npos) << out;
-  if (!GetParam().value_flag.empty())
+  if (!GetParam().value_flag.empty()) {
     EXPECT_NE(out.find(GetParam().value_flag + " "), std::string::npos) << out;
-  if (!GetParam().int_flag.empty())
+  }
+  if (!GetParam().int_flag.empty()) {
     EXPECT_NE(out.find(GetParam().int_flag + " "), std::string::npos) << out;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Commands, CommandFlags, ::testing::ValuesIn(commands()), name_of);
