@@ -1,9 +1,11 @@
 #include "core/ops/elementwise.h"
 
+#include "core/cpu_threads.h"
+
 namespace strata {
 
 void scale(CpuBackend&, float* x, int64_t n, float s) {
-#pragma omp parallel for simd if (n > (1 << 16))
+#pragma omp parallel for simd if (n >= kParallelMin)
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }
 

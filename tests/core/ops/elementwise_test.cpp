@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/cpu_threads.h"
 #include "core/ops/bce_logits.h"
 
 namespace strata {
@@ -18,7 +19,7 @@ std::vector<float> ramp(int64_t n) {
 }
 
 TEST(ElementwiseOps, ScaleAxpyAndSigmoidMean) {
-  const int64_t n = (1 << 16) + 5;  // above scale's parallel threshold
+  const int64_t n = kParallelMin + 5;  // above the parallel threshold
   std::vector<float> x = ramp(n), y = ramp(n);
   for (float& v : y) v = -v;
   std::vector<float> want_scaled(n), want_axpy(n);
