@@ -37,13 +37,13 @@ struct RunState {
   std::vector<Phase*> phases;
   StateRegistry state;
 
-  RunStart start;            // how the run folder is used (rank 0's decision)
-  CheckpointMeta meta;       // what checkpoints record; meta.pos: the last checkpoint's position
-  RunPosition pos;           // where the run stands now
-  bool resumed = false;      // continues a checkpoint
-  int written_by = 0;        // ranks of the run that wrote that checkpoint
-  std::unique_ptr<MetricsLog> metrics;           // rank 0
-  std::unique_ptr<CheckpointDir> checkpoints;    // rank 0
+  RunStart start;        // how the run folder is used (rank 0's decision)
+  CheckpointMeta meta;   // what checkpoints record; meta.pos: the last checkpoint's position
+  RunPosition pos;       // where the run stands now
+  bool resumed = false;  // continues a checkpoint
+  int written_by = 0;    // ranks of the run that wrote that checkpoint
+  std::unique_ptr<MetricsLog> metrics;         // rank 0
+  std::unique_ptr<CheckpointDir> checkpoints;  // rank 0
   std::unique_ptr<Progress> progress;
   RunResult result;
   int64_t samples_run = 0;  // by this process, over all ranks' batches of its steps

@@ -89,10 +89,9 @@ bool locate_start(RunState& r) {
   r.meta.config_yaml = e.resolved_yaml;
   if (r.root && !r.start.checkpoint.empty()) {
     const CheckpointMeta got = read_checkpoint(r.start.checkpoint, r.state);
-    STRATA_CHECK(got.seed == e.seed, r.start.checkpoint
-                                         << " was written with seed " << got.seed
-                                         << " but the experiment has seed " << e.seed
-                                         << "; resume with the same seed");
+    STRATA_CHECK(got.seed == e.seed, r.start.checkpoint << " was written with seed " << got.seed
+                                                        << " but the experiment has seed " << e.seed
+                                                        << "; resume with the same seed");
     r.meta.pos = got.pos;
     r.written_by = got.world_size;
     r.result.last_checkpoint = r.start.checkpoint;

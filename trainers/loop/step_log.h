@@ -33,7 +33,7 @@ class StepLog {
  private:
   Communicator& comm_;
   MetricsLog* metrics_;
-  Metrics sum_;          // per name: the sum of value * samples over the window
+  Metrics sum_;  // per name: the sum of value * samples over the window
   int64_t steps_ = 0, samples_ = 0;
   double wait_ms_ = 0;
   Metrics shown_;
