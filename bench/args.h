@@ -8,7 +8,7 @@
 namespace strata::bench {
 
 struct BenchOptions {
-  std::string model;           // --model NAME (required): a model of shared/bench/MODELS.md
+  std::string model;           // --model NAME (required): a model of bench/MODELS.md
   std::string device = "cpu";  // --device cpu (the only device this build runs)
   int64_t steps = 10;          // --steps N: timed steps per window
   int64_t warmup = 5;          // --warmup N: untimed steps first

@@ -1,5 +1,5 @@
 // strata bench --model NAME --device cpu --steps N [--warmup N] [--windows N] [--threads N]
-// Trains one benchmark model of shared/bench/MODELS.md on data resident in memory and prints one
+// Trains one benchmark model of bench/MODELS.md on data resident in memory and prints one
 // JSON line per run: {"model", "device", "batch", "samples_per_s", "peak_rss_mb", "threads",
 // "steps", "windows", "step_ms_median"}. Options: bench/args.h; models: bench/models.h; the
 // training steps: bench/step.h; bench/pytorch_cpu.py is the same benchmark in PyTorch.

@@ -171,7 +171,7 @@ const ModelInfo& find_model(const std::string& name) {
   std::ostringstream known;
   for (const ModelInfo& m : kModels) known << (&m == kModels ? "" : ", ") << m.name;
   STRATA_THROW("unknown benchmark model '" << name << "'; the models are " << known.str()
-                                           << " (see shared/bench/MODELS.md)");
+                                           << " (see bench/MODELS.md)");
 }
 
 Sequential make_autoencoder(const ModelInfo& info, uint64_t seed) {

@@ -1,4 +1,4 @@
-// The benchmark models of shared/bench/MODELS.md, built from the layer classes.
+// The benchmark models of bench/MODELS.md, built from the layer classes.
 //
 //   sae_finetune  MLP autoencoder 784-1000-500-250-30-250-500-1000-784, ReLU after every hidden
 //                 layer, linear 30-unit code, sigmoid output; batch 256, Adam lr 1e-3, MSE.

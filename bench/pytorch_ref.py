@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The benchmark of `strata bench` in PyTorch eager, the reference on the same CPU cores or GPU.
 
-Same four models as bench/models.cpp (shared/bench/MODELS.md), same batch, optimizer, loss,
+Same four models as bench/models.cpp (bench/MODELS.md), same batch, optimizer, loss,
 training step, warm-up, timed windows and median, and the same JSON line:
   {"model", "device", "batch", "samples_per_s", "peak_rss_mb", "threads", "steps", "windows",
    "step_ms_median"}  (+ on CUDA: "precision", "peak_gpu_mb", "gpu", "torch", "cuda", "cudnn")

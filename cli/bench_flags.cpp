@@ -9,7 +9,7 @@ namespace strata::cli {
 namespace {
 
 constexpr const char* kDescription =
-    "Trains one model of shared/bench/MODELS.md and prints one JSON line: model, device,\n"
+    "Trains one model of bench/MODELS.md and prints one JSON line: model, device,\n"
     "batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak RSS),\n"
     "threads, steps, windows, step_ms_median, data, data_wait_ms.\n"
     "  strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N] ...\n"
@@ -117,7 +117,7 @@ std::optional<bench::BenchOptions> parse_bench_flags(const Args& args) {
   }
   STRATA_CHECK(!o.model.empty(),
                "--model is required; the models are sae_finetune, sae_layer1, "
-               "dcgan28 and dcgan64 (shared/bench/MODELS.md)");
+               "dcgan28 and dcgan64 (bench/MODELS.md)");
   bench::find_model(o.model);  // throws for an unknown name
   STRATA_CHECK(o.device == "cpu", "--device " << o.device
                                               << ": only the cpu device is built into strata "

@@ -6,7 +6,8 @@
 // a GAN has one phase, gan; an autoencoder or a classifier has train. The loop owns everything
 // the kinds share: the data reader (each rank its slice of the global batch), the step counter,
 // learning-rate schedules, logging (metrics.jsonl, progress), pictures, checkpoints and resume,
-// and the reaction to stop signals (trainers/signals.h). One loop, one checkpoint path for every kind.
+// and the reaction to stop signals (trainers/signals.h). One loop, one checkpoint path for every
+// kind.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The benchmark models have exactly the architectures of shared/bench/MODELS.md: parameter counts
+// The benchmark models have exactly the architectures of bench/MODELS.md: parameter counts
 // computed by hand from the description, and output shapes.
 #include <gtest/gtest.h>
 
