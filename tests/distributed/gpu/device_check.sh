@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The checks that need a GPU machine, in one run (../shared/device/README.md): the NCCL backend on
-# device buffers with one rank (alone and under mpirun), NCCL's refusal of two ranks on one GPU
-# (a clear error and a non-zero exit, not a hang), and the launcher on a machine with GPUs.
+# The checks that need a GPU machine, in one run: device tensors and a model built in GPU memory
+# (strata_test_core_gpu), the NCCL backend on device buffers with one rank (alone and under
+# mpirun), NCCL's refusal of two ranks on one GPU (a clear error and a non-zero exit, not a hang),
+# and the launcher on a machine with GPUs.
 # Built here with CUDA and packed into .carry/ (see the README's GPU section):
 #   cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DSTRATA_CUDA=ON -DSTRATA_TEST_GPU=ON \
-#     -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-cuda -j --target strata strata_test_nccl
-#   rm -rf .carry && ../shared/device/pack.sh .carry build-cuda/bin/strata build-cuda/bin/strata_test_nccl
+#     -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-cuda -j --target strata strata_test_nccl \
+#     strata_test_core_gpu
+#   rm -rf .carry && ../shared/device/pack.sh .carry build-cuda/bin/strata build-cuda/bin/strata_test_nccl \
+#     build-cuda/bin/strata_test_core_gpu   (pack.sh: the team's packing script, outside the repository)
 #   (the device call carries at most 64 MiB: pack into another folder and carry .carry/pack.tar.xz)
 # then on the GPU machine, from the repository root: bash tests/distributed/gpu/device_check.sh
 # (it unpacks .carry/pack.tar.xz first when there is one).
@@ -36,6 +39,7 @@ check() {
 
 nvidia-smi -L
 check "strata info sees the GPU" 0 bash -c '.carry/bin/strata info && .carry/bin/strata info | grep -q "gpu 0:"'
+check "device tensors, copies and a model in GPU memory" 0 .carry/bin/strata_test_core_gpu
 check "NCCL backend, 1 rank, no mpirun" 0 .carry/bin/strata_test_nccl
 check "NCCL backend, 1 rank under mpirun" 0 mpirun -np 1 .carry/bin/strata_test_nccl
 LIMIT=90 MESSAGE="start at most one rank per GPU" \
