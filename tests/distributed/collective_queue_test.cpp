@@ -65,19 +65,20 @@ class World {
   bool released_ = false;
 };
 
-// Blocking calls only (communication-thread mode).
+// Blocking calls only (communication-thread mode). The runner shares the world: a communication
+// thread that stop() detaches may still be inside it after the test has returned.
 class WorldRunner final : public CollectiveRunner {
  public:
-  explicit WorldRunner(World& w) : world_(w) {}
+  explicit WorldRunner(std::shared_ptr<World> w) : world_(std::move(w)) {}
   void run(const CollectiveJob& job) override {
     ASSERT_EQ(job.kind, CollectiveKind::kAllReduce);
-    world_.all_reduce(static_cast<float*>(job.data), job.count);
+    world_->all_reduce(static_cast<float*>(job.data), job.count);
   }
   void start(uint64_t, const CollectiveJob&) override { FAIL() << "threaded mode only"; }
   bool test(uint64_t) override { return true; }
 
  private:
-  World& world_;
+  std::shared_ptr<World> world_;
 };
 
 CollectiveJob all_reduce_job(float* data, int64_t count) {
@@ -93,7 +94,7 @@ CollectiveJob all_reduce_job(float* data, int64_t count) {
 // submission and in reverse order.
 TEST(CollectiveQueue, RanksOnCommunicationThreadsReduceInOrder) {
   constexpr int kRanks = 3, kJobs = 300, kCount = 17;
-  World world(kRanks);
+  auto world = std::make_shared<World>(kRanks);
   std::atomic<int64_t> wrong{0};
   std::vector<std::thread> ranks;
   for (int r = 0; r < kRanks; ++r) {
@@ -126,15 +127,15 @@ TEST(CollectiveQueue, RanksOnCommunicationThreadsReduceInOrder) {
 // every later submit or wait fails at once with that first error; the runner stays inside its
 // call, so stop() detaches the communication thread and says the runner is still in use.
 TEST(CollectiveQueue, ATimeoutBreaksTheQueue) {
-  World world(2);
+  auto world = std::make_shared<World>(2);
   auto q = CollectiveQueue::create(std::make_unique<WorldRunner>(world), 0.2, true);
   std::vector<float> a(5, 1.0f);
   const uint64_t seq = q->submit(all_reduce_job(a.data(), 5));
   // The communication thread takes the job into the runner first (the bound only stops a hang):
   // a job still queued when the wait gives up would never start, and nothing would be stuck.
-  for (int i = 0; i < 60000 && world.waiting() == 0; ++i)
+  for (int i = 0; i < 60000 && world->waiting() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  ASSERT_EQ(world.waiting(), 1);
+  ASSERT_EQ(world->waiting(), 1);
   std::string first;
   try {
     q->wait(seq);
@@ -152,13 +153,13 @@ TEST(CollectiveQueue, ATimeoutBreaksTheQueue) {
     EXPECT_EQ(e.message(), first);
   }
   EXPECT_TRUE(q->stop());  // the runner is still inside its call
-  world.release();         // lets the detached thread end (it keeps the queue alive until then)
+  world->release();  // lets the detached thread end (it keeps the queue, and so the world, alive)
 }
 
 // abandon(): this rank leaves its sequence; nothing more is submitted, the reason is kept, and a
 // later abandon or failure does not replace it.
 TEST(CollectiveQueue, AbandonRefusesLaterJobsWithTheReason) {
-  World world(1);
+  auto world = std::make_shared<World>(1);
   auto q = CollectiveQueue::create(std::make_unique<WorldRunner>(world), 60.0, true);
   std::vector<float> a(3, 2.0f);
   q->wait(q->submit(all_reduce_job(a.data(), 3)));
