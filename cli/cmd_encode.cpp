@@ -68,12 +68,8 @@ int run_encode(const Args& args) {
   std::string checkpoint, data_path, out;
   int64_t batch = 256;
   FlagParser app("strata encode", kDescription);
-  app.add_option("--checkpoint", checkpoint, "a checkpoint file, or a run folder (its latest)")
-      ->type_name("PATH|RUN_DIR")
-      ->required();
-  app.add_option("--data", data_path, "the data set: a shard, a folder of shards or a glob")
-      ->type_name("PATH|GLOB")
-      ->required();
+  add_checkpoint_flag(app, checkpoint);
+  add_data_flag(app, data_path);
   app.add_option("--out", out, "the HDF5 file to write")->type_name("FILE.h5")->required();
   app.add_option("--batch", batch, "samples per forward pass")
       ->check(int_range(1))

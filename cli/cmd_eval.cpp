@@ -90,13 +90,8 @@ int eval_gan(const LoadedRun& run, const EvalFlags& flags) {
 int run_eval(const Args& args) {
   EvalFlags flags;
   FlagParser app("strata eval", kDescription);
-  app.add_option("--checkpoint", flags.checkpoint,
-                 "a checkpoint file, or a run folder (its latest)")
-      ->type_name("PATH|RUN_DIR")
-      ->required();
-  app.add_option("--data", flags.data, "the data set: a shard, a folder of shards or a glob")
-      ->type_name("PATH|GLOB")
-      ->required();
+  add_checkpoint_flag(app, flags.checkpoint);
+  add_data_flag(app, flags.data);
   app.add_option("--classifier", flags.classifier,
                  "GANs: the classifier run whose features the Frechet distance compares")
       ->type_name("PATH|RUN_DIR");

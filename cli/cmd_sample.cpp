@@ -63,9 +63,7 @@ int run_sample(const Args& args) {
   std::string checkpoint, out;
   int64_t count = 64, columns = 8, seed_flag = 0;
   FlagParser app("strata sample", kDescription);
-  app.add_option("--checkpoint", checkpoint, "a checkpoint file, or a run folder (its latest)")
-      ->type_name("PATH|RUN_DIR")
-      ->required();
+  add_checkpoint_flag(app, checkpoint);
   app.add_option("--out", out, "a .png (a grid) or an .h5 (a shard)")
       ->type_name("grid.png|images.h5")
       ->required();

@@ -144,6 +144,19 @@ CLI::Validator int_range(int64_t min, int64_t max) {
       bounded ? std::to_string(min) + ".." + std::to_string(max) : ">=" + std::to_string(min));
 }
 
+CLI::Option* add_checkpoint_flag(CLI::App& app, std::string& checkpoint) {
+  return app
+      .add_option("--checkpoint", checkpoint, "a checkpoint file, or a run folder (its latest)")
+      ->type_name("PATH|RUN_DIR")
+      ->required();
+}
+
+CLI::Option* add_data_flag(CLI::App& app, std::string& data) {
+  return app.add_option("--data", data, "the data set: a shard, a folder of shards or a glob")
+      ->type_name("PATH|GLOB")
+      ->required();
+}
+
 CLI::Validator existing_path(const std::string& what_to_do) {
   return CLI::Validator(
       [what_to_do](std::string& path) -> std::string {

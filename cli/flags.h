@@ -34,6 +34,11 @@ void print_help(CLI::App& app, std::FILE* out);
 // ("expects an integer, got '3x'", "must be between 1 and 4096, got 0").
 CLI::Validator int_range(int64_t min, int64_t max = std::numeric_limits<int64_t>::max());
 
+// The flags the commands on a trained run share, required: --checkpoint (a checkpoint file or a
+// run folder) and --data (a shard, a folder of shards or a glob).
+CLI::Option* add_checkpoint_flag(CLI::App& app, std::string& checkpoint);
+CLI::Option* add_data_flag(CLI::App& app, std::string& data);
+
 // An existing file or folder; otherwise "<path>: no such file or folder; <what_to_do>".
 CLI::Validator existing_path(const std::string& what_to_do);
 
