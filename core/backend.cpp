@@ -9,8 +9,13 @@ CpuBackend& cpu_backend() {
 
 Backend& backend_for(Device device) {
   if (device.is_cpu()) return cpu_backend();
-  STRATA_THROW("no backend for " << device.str()
-                                 << " in this build; train on the CPU (device: cpu)");
+#if STRATA_WITH_CUDA
+  return cuda_backend(device.index);
+#else
+  STRATA_THROW(device.str() << " was asked for, but this Strata was built without CUDA; use "
+                            << "device: cpu, or rebuild with -DSTRATA_CUDA=ON on a machine with "
+                            << "the CUDA toolkit (launch/setup.sh --cuda ON)");
+#endif
 }
 
 }  // namespace strata

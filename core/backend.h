@@ -12,6 +12,7 @@
 // model on its device (core/layer.h).
 #pragma once
 
+#include <cstddef>
 #include <utility>
 
 #include "core/device.h"
@@ -33,17 +34,65 @@ class CpuBackend final : public Backend {
   Device device() const override { return Device::cpu(); }
 };
 
+#if STRATA_WITH_CUDA
+// CUDA device `index`: its stream and the cuBLAS, cuBLASLt and cuDNN handles bound to it, and the
+// cuBLASLt workspace. Every CUDA op queues its work on stream() and checks each launch
+// (core/cuda/check.h). Declared without CUDA headers so that dispatch() can hand it to the ops
+// from plain C++; the .cu files get the typed handles from core/cuda/handles.h
+// (implementation: core/cuda/backend.cpp).
+//
+// The stream is a blocking stream (cudaStreamCreate): the legacy default stream, which the
+// explicit copies of core/memory.h use by default, waits for its work, so a copy to the host after
+// a step sees the step's results without an explicit synchronisation.
+class CudaBackend final : public Backend {
+ public:
+  // Creates the stream and library handles on CUDA device `index` (which must exist).
+  explicit CudaBackend(int index);
+  ~CudaBackend() override;
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  Device device() const override { return Device::cuda(index_); }
+  Stream stream() const override { return stream_; }
+  // Waits until the stream's work is done; throws naming the device and the CUDA error.
+  void synchronize() const;
+
+  // The untyped handles (core/cuda/handles.h casts them).
+  void* cublas() const { return cublas_; }
+  void* cublaslt() const { return cublaslt_; }
+  void* cudnn() const { return cudnn_; }
+  // A device buffer of lt_workspace_bytes() for cuBLASLt's matmuls, used by one op at a time.
+  void* lt_workspace() const { return lt_workspace_; }
+  static constexpr size_t lt_workspace_bytes() { return size_t{32} << 20; }
+
+ private:
+  int index_;
+  Stream stream_ = nullptr;
+  void* cublas_ = nullptr;
+  void* cublaslt_ = nullptr;
+  void* cudnn_ = nullptr;
+  void* lt_workspace_ = nullptr;
+};
+
+// The backend of CUDA device `index`, made on first use. Throws naming the device when this
+// machine has no such GPU.
+Backend& cuda_backend(int index);
+#endif
+
 // The one CPU backend.
 CpuBackend& cpu_backend();
 // The backend of `device`: the CPU's, or (CUDA build) the default backend of that GPU. Throws
 // naming the device when this build has no backend for it.
 Backend& backend_for(Device device);
 
-// Calls f(concrete backend) for `backend`: f(CpuBackend&) on the CPU. A device without ops in
-// this build is an error that says so.
+// Calls f(concrete backend) for `backend`: f(CpuBackend&) on the CPU, f(CudaBackend&) on a GPU
+// (CUDA build). A device without ops in this build is an error that says so.
 template <typename F>
 decltype(auto) dispatch(Backend& backend, F&& f) {
   if (backend.device().is_cpu()) return std::forward<F>(f)(static_cast<CpuBackend&>(backend));
+#if STRATA_WITH_CUDA
+  if (backend.device().is_cuda()) return std::forward<F>(f)(static_cast<CudaBackend&>(backend));
+#endif
   STRATA_THROW("no ops for " << backend.device().str() << " in this build; train on the CPU "
                              << "(device: cpu)");
 }

@@ -13,7 +13,7 @@ namespace strata {
 namespace {
 
 // Calls a CUDA runtime function and turns a failure into a strata::Error naming the call.
-#define STRATA_CUDA_CHECK(call, what_to_do)                                            \
+#define NCCL_COMM_CUDA_CHECK(call, what_to_do)                                            \
   do {                                                                                 \
     const cudaError_t strata_cuda_rc_ = (call);                                        \
     if (strata_cuda_rc_ != cudaSuccess) {                                              \
@@ -86,7 +86,7 @@ NcclCommunicator::NcclCommunicator(double timeout_s) : timeout_s_(timeout_s) {
                                                 << " CUDA GPUs; start at most one rank per GPU "
                                                    "(mpirun -np <GPUs per node>)");
     device_ = local_rank_ % devices;
-    STRATA_CUDA_CHECK(cudaSetDevice(device_), "check CUDA_VISIBLE_DEVICES and nvidia-smi");
+    NCCL_COMM_CUDA_CHECK(cudaSetDevice(device_), "check CUDA_VISIBLE_DEVICES and nvidia-smi");
     if (rank_ == 0) {
       const ncclResult_t rc = ncclGetUniqueId(&id);
       STRATA_CHECK(rc == ncclSuccess, "ncclGetUniqueId failed: "
@@ -97,11 +97,11 @@ NcclCommunicator::NcclCommunicator(double timeout_s) : timeout_s_(timeout_s) {
     if (size_ > 1)
       bootstrap_->broadcast(&id, static_cast<int64_t>(sizeof(id)), DataType::kBytes, 0);
 
-    STRATA_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
+    NCCL_COMM_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
                       "the GPU may be out of memory or in exclusive use by another process");
-    STRATA_CUDA_CHECK(cudaEventCreateWithFlags(&ready_event_, cudaEventDisableTiming),
+    NCCL_COMM_CUDA_CHECK(cudaEventCreateWithFlags(&ready_event_, cudaEventDisableTiming),
                       "the GPU may be out of memory");
-    STRATA_CUDA_CHECK(cudaMalloc(&barrier_scratch_, sizeof(float)),
+    NCCL_COMM_CUDA_CHECK(cudaMalloc(&barrier_scratch_, sizeof(float)),
                       "the GPU is out of memory; free memory or use fewer ranks per GPU");
 
     // Nonblocking: init and every later call return at once (possibly ncclInProgress), so all
@@ -264,7 +264,7 @@ cudaEvent_t NcclCommunicator::acquire_event() {
     return event;
   }
   cudaEvent_t event = nullptr;
-  STRATA_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming),
+  NCCL_COMM_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming),
                     "the GPU may be out of memory");
   all_events_.push_back(event);
   return event;
@@ -275,10 +275,10 @@ void NcclCommunicator::release_event(cudaEvent_t event) {
 }
 
 void NcclCommunicator::wait_for_compute(const char* op) {
-  STRATA_CUDA_CHECK(cudaEventRecord(ready_event_, compute_stream_),
+  NCCL_COMM_CUDA_CHECK(cudaEventRecord(ready_event_, compute_stream_),
                     op << ": check the compute stream (set_stream)");
   // The wait captures the event's state now, so ready_event_ may be recorded again next call.
-  STRATA_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_event_, 0), op);
+  NCCL_COMM_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_event_, 0), op);
 }
 
 CommHandle NcclCommunicator::completion(const char* op, int64_t count, DataType type) {

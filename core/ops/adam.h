@@ -23,4 +23,9 @@ struct AdamStepArgs {
 void adam_step(CpuBackend& be, const AdamStepArgs& a, float* params, const float* grads, float* m,
                float* v, int64_t n);
 
+#if STRATA_WITH_CUDA
+void adam_step(CudaBackend& be, const AdamStepArgs& a, float* params, const float* grads, float* m,
+               float* v, int64_t n);
+#endif
+
 }  // namespace strata

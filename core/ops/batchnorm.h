@@ -55,4 +55,23 @@ void batchnorm_sync_grad_sums(CpuBackend& be, const BatchNormArgs& a, const Batc
 void batchnorm_sync_dx(CpuBackend& be, const BatchNormArgs& a, int64_t M, const BatchNormBuffers& b,
                        const float* sums, const float* x, const float* dy, float* dx);
 
+#if STRATA_WITH_CUDA
+void batchnorm_forward(CudaBackend& be, const BatchNormArgs& a, const BatchNormBuffers& b,
+                       bool train, const float* x, float* y);
+void batchnorm_backward(CudaBackend& be, const BatchNormArgs& a, const BatchNormBuffers& b,
+                        bool train, const float* x, const float* dy, float* dgamma, float* dbeta,
+                        float* dx);
+void batchnorm_sync_sums(CudaBackend& be, const BatchNormArgs& a, const float* x, float* sums);
+void batchnorm_sync_deviations(CudaBackend& be, const BatchNormArgs& a, int64_t M,
+                               const float* sums, const float* x, float* mean, float* sq);
+void batchnorm_sync_normalize(CudaBackend& be, const BatchNormArgs& a, int64_t M,
+                              const BatchNormBuffers& b, const float* sq, const float* x, float* y);
+void batchnorm_sync_grad_sums(CudaBackend& be, const BatchNormArgs& a, const BatchNormBuffers& b,
+                              const float* x, const float* dy, float* dgamma, float* dbeta,
+                              float* sums);
+void batchnorm_sync_dx(CudaBackend& be, const BatchNormArgs& a, int64_t M,
+                       const BatchNormBuffers& b, const float* sums, const float* x,
+                       const float* dy, float* dx);
+#endif
+
 }  // namespace strata

@@ -21,4 +21,11 @@ void bce_logits_forward(CpuBackend& be, int64_t n, const float* z, const float* 
 // D(G(z)) for the log).
 void sigmoid_mean(CpuBackend& be, int64_t n, const float* z, float* mean);
 
+#if STRATA_WITH_CUDA
+void bce_logits_forward_backward(CudaBackend& be, int64_t n, const float* z, const float* t,
+                                 float* dz, float* loss);
+void bce_logits_forward(CudaBackend& be, int64_t n, const float* z, const float* t, float* loss);
+void sigmoid_mean(CudaBackend& be, int64_t n, const float* z, float* mean);
+#endif
+
 }  // namespace strata

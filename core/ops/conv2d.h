@@ -32,4 +32,12 @@ void conv2d_forward(CpuBackend& be, const ConvArgs& a, const float* x, const flo
 void conv2d_backward(CpuBackend& be, const ConvArgs& a, const float* x, const float* w,
                      const float* dy, float* dw, float* db, float* dx, float* workspace);
 
+#if STRATA_WITH_CUDA
+int64_t conv2d_workspace(CudaBackend& be, const ConvArgs& a);
+void conv2d_forward(CudaBackend& be, const ConvArgs& a, const float* x, const float* w,
+                    const float* b, float* y, float* workspace);
+void conv2d_backward(CudaBackend& be, const ConvArgs& a, const float* x, const float* w,
+                     const float* dy, float* dw, float* db, float* dx, float* workspace);
+#endif
+
 }  // namespace strata

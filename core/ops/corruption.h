@@ -22,4 +22,10 @@ void corrupt_mask(CpuBackend& be, const CorruptionArgs& a, float p, const float*
 void corrupt_gaussian(CpuBackend& be, const CorruptionArgs& a, float stddev, const float* x,
                       float* y);
 
+#if STRATA_WITH_CUDA
+void corrupt_mask(CudaBackend& be, const CorruptionArgs& a, float p, const float* x, float* y);
+void corrupt_gaussian(CudaBackend& be, const CorruptionArgs& a, float stddev, const float* x,
+                      float* y);
+#endif
+
 }  // namespace strata

@@ -20,4 +20,11 @@ void dense_forward(CpuBackend& be, const DenseDims& d, const float* x, const flo
 void dense_backward(CpuBackend& be, const DenseDims& d, const float* x, const float* w,
                     const float* dy, float* dw, float* db, float* dx);
 
+#if STRATA_WITH_CUDA
+void dense_forward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
+                   const float* b, float* y);
+void dense_backward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
+                    const float* dy, float* dw, float* db, float* dx);
+#endif
+
 }  // namespace strata

@@ -22,4 +22,9 @@ void dropout_forward(CpuBackend& be, const DropoutArgs& a, const float* x, float
 // dx = dy * mask over n values.
 void dropout_backward(CpuBackend& be, const float* dy, const float* mask, float* dx, int64_t n);
 
+#if STRATA_WITH_CUDA
+void dropout_forward(CudaBackend& be, const DropoutArgs& a, const float* x, float* y, float* mask);
+void dropout_backward(CudaBackend& be, const float* dy, const float* mask, float* dx, int64_t n);
+#endif
+
 }  // namespace strata

@@ -14,4 +14,10 @@ void mse_forward_backward(CpuBackend& be, int64_t n, const float* pred, const fl
 // Writes *loss = L.
 void mse_forward(CpuBackend& be, int64_t n, const float* pred, const float* target, float* loss);
 
+#if STRATA_WITH_CUDA
+void mse_forward_backward(CudaBackend& be, int64_t n, const float* pred, const float* target,
+                          float* dpred, float* loss);
+void mse_forward(CudaBackend& be, int64_t n, const float* pred, const float* target, float* loss);
+#endif
+
 }  // namespace strata

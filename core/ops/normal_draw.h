@@ -20,4 +20,8 @@ struct NormalDrawArgs {
 
 void normal_draw(CpuBackend& be, const NormalDrawArgs& a, float* out);
 
+#if STRATA_WITH_CUDA
+void normal_draw(CudaBackend& be, const NormalDrawArgs& a, float* out);
+#endif
+
 }  // namespace strata

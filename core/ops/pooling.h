@@ -29,4 +29,13 @@ void upsample2d_forward(CpuBackend& be, const UpsampleDims& d, const float* x, f
 // dx[i, j] = the sum of dy over the block that copied x[i, j].
 void upsample2d_backward(CpuBackend& be, const UpsampleDims& d, const float* dy, float* dx);
 
+#if STRATA_WITH_CUDA
+void maxpool2d_forward(CudaBackend& be, const PoolDims& d, const float* x, float* y,
+                       int32_t* argmax);
+void maxpool2d_backward(CudaBackend& be, const PoolDims& d, const float* dy, const int32_t* argmax,
+                        float* dx);
+void upsample2d_forward(CudaBackend& be, const UpsampleDims& d, const float* x, float* y);
+void upsample2d_backward(CudaBackend& be, const UpsampleDims& d, const float* dy, float* dx);
+#endif
+
 }  // namespace strata

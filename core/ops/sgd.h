@@ -19,4 +19,9 @@ struct SgdStepArgs {
 void sgd_step(CpuBackend& be, const SgdStepArgs& a, float* params, const float* grads,
               float* velocity, int64_t n);
 
+#if STRATA_WITH_CUDA
+void sgd_step(CudaBackend& be, const SgdStepArgs& a, float* params, const float* grads,
+              float* velocity, int64_t n);
+#endif
+
 }  // namespace strata

@@ -21,4 +21,11 @@ void softmax_cross_entropy_forward_backward(CpuBackend& be, int64_t n, int64_t k
 void softmax_cross_entropy_forward(CpuBackend& be, int64_t n, int64_t k, const float* z,
                                    const float* y, float* loss);
 
+#if STRATA_WITH_CUDA
+void softmax_cross_entropy_forward_backward(CudaBackend& be, int64_t n, int64_t k, const float* z,
+                                            const float* y, float* dz, float* loss);
+void softmax_cross_entropy_forward(CudaBackend& be, int64_t n, int64_t k, const float* z,
+                                   const float* y, float* loss);
+#endif
+
 }  // namespace strata

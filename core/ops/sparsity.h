@@ -39,4 +39,14 @@ void sparsity_kl_value(CpuBackend& be, const SparsityArgs& a, const float* rho_h
 // gradient.
 void sparsity_kl_add_grad(CpuBackend& be, const SparsityArgs& a, float* rho_hat, float* dx);
 
+#if STRATA_WITH_CUDA
+void sparsity_l1_value(CudaBackend& be, const SparsityArgs& a, const float* x, float* value);
+void sparsity_l1_add_grad(CudaBackend& be, const SparsityArgs& a, const float* x, float* dx);
+void sparsity_column_means(CudaBackend& be, int64_t n, int64_t j, const float* x, float* rho_hat);
+void sparsity_column_sums(CudaBackend& be, int64_t n, int64_t j, const float* x, float* sums);
+void sparsity_means_from_sums(CudaBackend& be, int64_t j, int64_t count, float* sums);
+void sparsity_kl_value(CudaBackend& be, const SparsityArgs& a, const float* rho_hat, float* value);
+void sparsity_kl_add_grad(CudaBackend& be, const SparsityArgs& a, float* rho_hat, float* dx);
+#endif
+
 }  // namespace strata

@@ -21,4 +21,9 @@ struct DecayedParam {
 void l2_weight_decay(CpuBackend& be, float lambda, std::span<const DecayedParam> params,
                      float* value);
 
+#if STRATA_WITH_CUDA
+void l2_weight_decay(CudaBackend& be, float lambda, std::span<const DecayedParam> params,
+                     float* value);
+#endif
+
 }  // namespace strata
