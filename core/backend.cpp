@@ -9,6 +9,10 @@ CpuBackend& cpu_backend() {
 
 Backend& backend_for(Device device) {
   if (device.is_cpu()) return cpu_backend();
+  if (device.is_emulated()) {
+    static CpuBackend emulated(Device::emulated());
+    return emulated;
+  }
 #if STRATA_WITH_CUDA
   return cuda_backend(device.index);
 #else

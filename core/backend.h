@@ -29,9 +29,14 @@ class Backend {
 };
 
 // The CPU: ops run on the calling thread's OpenMP team (core/cpu_threads.h) as they are called.
+// The emulated device's backend is a CpuBackend too (core/device.h).
 class CpuBackend final : public Backend {
  public:
-  Device device() const override { return Device::cpu(); }
+  explicit CpuBackend(Device device = Device::cpu()) : device_(device) {}
+  Device device() const override { return device_; }
+
+ private:
+  Device device_;
 };
 
 #if STRATA_WITH_CUDA
@@ -85,11 +90,12 @@ CpuBackend& cpu_backend();
 // naming the device when this build has no backend for it.
 Backend& backend_for(Device device);
 
-// Calls f(concrete backend) for `backend`: f(CpuBackend&) on the CPU, f(CudaBackend&) on a GPU
+// Calls f(concrete backend) for `backend`: f(CpuBackend&) on the CPU (and the emulated device),
+// f(CudaBackend&) on a GPU
 // (CUDA build). A device without ops in this build is an error that says so.
 template <typename F>
 decltype(auto) dispatch(Backend& backend, F&& f) {
-  if (backend.device().is_cpu()) return std::forward<F>(f)(static_cast<CpuBackend&>(backend));
+  if (!backend.device().is_cuda()) return std::forward<F>(f)(static_cast<CpuBackend&>(backend));
 #if STRATA_WITH_CUDA
   if (backend.device().is_cuda()) return std::forward<F>(f)(static_cast<CudaBackend&>(backend));
 #endif

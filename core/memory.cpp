@@ -31,16 +31,19 @@ void read_fill_from_environment() {
   });
 }
 
+// Host memory for the CPU, or for the emulated device (always NaN-filled there: device memory is
+// never zeroed).
 class CpuAllocator final : public Allocator {
  public:
-  Device device() const override { return Device::cpu(); }
+  explicit CpuAllocator(Device device) : device_(device) {}
+  Device device() const override { return device_; }
   void* allocate(size_t bytes) override {
     constexpr size_t kAlign = 64;
     bytes = (std::max<size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
     void* p = std::aligned_alloc(kAlign, bytes);
     STRATA_CHECK(p != nullptr, "out of host memory allocating "
                                    << bytes << " bytes; reduce the batch size or the model size");
-    if (new_memory_fill() == NewMemoryFill::kNaN) {
+    if (new_memory_fill() == NewMemoryFill::kNaN || device_.is_emulated()) {
       float* f = static_cast<float*>(p);
       std::fill(f, f + bytes / sizeof(float), std::numeric_limits<float>::quiet_NaN());
     } else {
@@ -49,18 +52,25 @@ class CpuAllocator final : public Allocator {
     return p;
   }
   void deallocate(void* p) override { std::free(p); }
+
+ private:
+  Device device_;
 };
 
 }  // namespace
 
 std::string Device::str() const {
-  return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
+  return is_cpu() ? "cpu" : is_emulated() ? "emulated" : "cuda:" + std::to_string(index);
 }
 
 Allocator& allocator_for(Device device) {
   if (device.is_cpu()) {
-    static CpuAllocator cpu;
+    static CpuAllocator cpu(Device::cpu());
     return cpu;
+  }
+  if (device.is_emulated()) {
+    static CpuAllocator emulated(Device::emulated());
+    return emulated;
   }
 #if STRATA_WITH_CUDA
   return cuda::device_allocator(device.index);
@@ -85,7 +95,7 @@ NewMemoryFill new_memory_fill() {
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes,
                 Stream stream, bool async) {
   if (bytes == 0) return;
-  if (dst_device.is_cpu() && src_device.is_cpu()) {
+  if (!dst_device.is_cuda() && !src_device.is_cuda()) {  // host memory on both sides
     std::memmove(dst, src, bytes);
     return;
   }

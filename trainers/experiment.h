@@ -25,6 +25,7 @@
 
 #include "core/config/data_config.h"
 #include "core/config/yaml_map.h"
+#include "core/device_select.h"
 #include "trainers/distributed_config.h"
 #include "trainers/phase.h"
 #include "trainers/run/progress.h"
@@ -46,6 +47,7 @@ struct LoggingConfig {
 
 struct Experiment {
   uint64_t seed = 1;
+  DeviceRequest device = DeviceRequest::kAuto;  // `device`: auto | cpu | cuda
   DataConfig data;
   bool scale_given = false;  // data.scale was in the file (else the kind's default)
   DistributedConfig distributed;

@@ -38,6 +38,10 @@ struct TrainerContext {
   const DatasetInfo* test = nullptr;   // nullptr without data.test
   const DataConfig* data = nullptr;
   ParallelOptions parallel;  // from the distributed section
+  // Where the networks live and train (the experiment's `device`, resolved for this rank). The
+  // reader's batches arrive there; anything else a trainer gives its networks (test images,
+  // labels, latent vectors) it puts there, and it reads results back explicitly.
+  Device device = Device::cpu();
 };
 
 class Phase {

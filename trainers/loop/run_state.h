@@ -30,6 +30,7 @@ struct RunState {
   Communicator& comm;
   const bool root;  // rank 0 writes the run folder and prints
   ThreadPlan threads;
+  Device device;  // where this rank's networks train (the experiment's `device`)
 
   DatasetInfo train, test;
   DataConfig data;

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/ops/activations.h"
@@ -38,13 +39,15 @@ TEST_P(ActivationBodies, EqualTheCpuOp) {
   }
 }
 
+std::string kind_name(const ::testing::TestParamInfo<ActivationKind>& info) {
+  static const char* const kNames[] = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh"};
+  return kNames[static_cast<int>(info.param)];
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, ActivationBodies,
                          ::testing::Values(ActivationKind::kReLU, ActivationKind::kLeakyReLU,
                                            ActivationKind::kSigmoid, ActivationKind::kTanh),
-                         [](const auto& info) {
-                           const char* names[] = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh"};
-                           return std::string(names[static_cast<int>(info.param)]);
-                         });
+                         kind_name);
 
 }  // namespace
 }  // namespace strata
