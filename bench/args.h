@@ -9,7 +9,7 @@ namespace strata::bench {
 
 struct BenchOptions {
   std::string model;           // --model NAME (required): a model of bench/MODELS.md
-  std::string device = "cpu";  // --device cpu (the only device this build runs)
+  std::string device = "cpu";  // --device cpu | cuda | auto (core/device_select.h)
   int64_t steps = 10;          // --steps N: timed steps per window
   int64_t warmup = 5;          // --warmup N: untimed steps first
   int64_t windows = 3;  // --windows N (alias --repeats): timed windows; the median is reported

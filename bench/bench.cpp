@@ -15,8 +15,10 @@
 #include "bench/reader_bench.h"
 #include "bench/stats.h"
 #include "bench/step.h"
+#include "core/backend.h"
 #include "core/blas.h"
 #include "core/cpu_threads.h"
+#include "core/device_select.h"
 #include "core/error.h"
 
 namespace strata::bench {
@@ -50,13 +52,18 @@ int run(const BenchOptions& o) {
   set_cpu_threads(threads);
   const int64_t batch = o.batch > 0 ? o.batch : info.batch;
 
-  std::unique_ptr<TrainStep> step = make_train_step(info, batch, o.seed);
-  std::unique_ptr<BenchData> data = make_bench_data(o.data, info, step->sample_shape(), batch,
-                                                    static_cast<int>(o.data_batches), o.seed);
+  StepParallel par;
+  par.device = select_device(parse_device_request(o.device), 0);
+  const Backend& backend = backend_for(par.device);
+  std::unique_ptr<TrainStep> step = make_train_step(info, batch, o.seed, par);
+  std::unique_ptr<BenchData> data =
+      make_bench_data(o.data, info, step->sample_shape(), batch, static_cast<int>(o.data_batches),
+                      o.seed, par.device);
 
   uint64_t s = 0;
   StepLosses last;
   for (int64_t i = 0; i < o.warmup; ++i, ++s) last = step->run(data->next(s), s);
+  backend.synchronize();  // a window times only its own steps
   std::vector<double> window_s, wait_ms;
   for (int64_t w = 0; w < o.windows; ++w) {
     double wait = 0;
@@ -66,6 +73,7 @@ int run(const BenchOptions& o) {
       wait += data->last_wait_ms();
       last = step->run(x, s);
     }
+    backend.synchronize();
     window_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     wait_ms.push_back(wait / static_cast<double>(o.steps));
     check_finite(last, info.name, s);
@@ -80,9 +88,9 @@ int run(const BenchOptions& o) {
       "\"peak_rss_mb\": %.1f, \"threads\": %d, \"steps\": %lld, \"windows\": %lld, "
       "\"step_ms_median\": %.2f, \"blas_core\": \"%s\", \"data\": \"%s\", "
       "\"data_wait_ms\": %.3f}\n",
-      info.name, o.device.c_str(), static_cast<long long>(batch), rate, peak_rss_mb(), threads,
-      static_cast<long long>(o.steps), static_cast<long long>(o.windows), step_ms, blas_coretype(),
-      data->kind(), median(wait_ms));
+      info.name, describe_device(par.device).c_str(), static_cast<long long>(batch), rate,
+      peak_rss_mb(), threads, static_cast<long long>(o.steps), static_cast<long long>(o.windows),
+      step_ms, blas_coretype(), data->kind(), median(wait_ms));
   std::fflush(stdout);
 
   if (o.profile) {

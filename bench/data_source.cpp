@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "bench/step.h"
+#include "core/backend.h"
 #include "core/data/convert.h"
 #include "core/data/reader.h"
 #include "core/error.h"
@@ -15,8 +16,8 @@ namespace {
 class ResidentSource final : public BenchData {
  public:
   ResidentSource(const ModelInfo& info, const Shape& sample, int64_t batch, int count,
-                 uint64_t seed)
-      : data_(info, sample, batch, count, seed) {}
+                 uint64_t seed, Device device)
+      : data_(info, sample, batch, count, seed, device) {}
   const Tensor& next(uint64_t step) override {
     return data_.batch_view(static_cast<int64_t>(step));
   }
@@ -29,8 +30,8 @@ class ResidentSource final : public BenchData {
 class ReaderSource final : public BenchData {
  public:
   ReaderSource(const DatasetInfo& info, const ModelInfo& model, const Shape& sample, int64_t batch,
-               uint64_t seed)
-      : sample_(sample), reader_(info, options(model, batch, seed)) {
+               uint64_t seed, Device device)
+      : sample_(sample), reader_(info, options(model, batch, seed, device)) {
     reader_.start(0, 0);
   }
   const Tensor& next(uint64_t) override {
@@ -42,8 +43,11 @@ class ReaderSource final : public BenchData {
   const char* kind() const override { return "reader"; }
 
  private:
-  static ReaderOptions options(const ModelInfo& model, int64_t batch, uint64_t seed) {
+  static ReaderOptions options(const ModelInfo& model, int64_t batch, uint64_t seed,
+                               Device device) {
     ReaderOptions o;
+    o.device = device;
+    o.stream = backend_for(device).stream();
     o.global_batch = batch;
     o.seed = seed;
     o.scale = model.kind == ModelKind::kGan ? PixelScale::kSymmetric : PixelScale::kUnit;
@@ -83,9 +87,9 @@ std::string synthetic_shards(const Shape& sample, int64_t count, uint64_t seed) 
 
 std::unique_ptr<BenchData> make_bench_data(const std::string& spec, const ModelInfo& info,
                                            const Shape& sample, int64_t batch, int resident_batches,
-                                           uint64_t seed) {
+                                           uint64_t seed, Device device) {
   if (spec == "resident")
-    return std::make_unique<ResidentSource>(info, sample, batch, resident_batches, seed);
+    return std::make_unique<ResidentSource>(info, sample, batch, resident_batches, seed, device);
   const std::string path = spec == "synthetic"
                                ? synthetic_shards(sample, std::max<int64_t>(8 * batch, 4096), seed)
                                : spec;
@@ -96,7 +100,7 @@ std::unique_ptr<BenchData> make_bench_data(const std::string& spec, const ModelI
                          << sample.str() << ")");
   STRATA_CHECK(data.total >= batch, "--data " << path << ": " << data.total
                                               << " samples, fewer than one batch of " << batch);
-  return std::make_unique<ReaderSource>(data, info, sample, batch, seed);
+  return std::make_unique<ReaderSource>(data, info, sample, batch, seed, device);
 }
 
 }  // namespace strata::bench

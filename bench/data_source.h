@@ -25,8 +25,9 @@ class BenchData {
   virtual const char* kind() const = 0;  // "resident" or "reader"
 };
 
+// Batches on `device` (the reader's are copied there while the step runs).
 std::unique_ptr<BenchData> make_bench_data(const std::string& spec, const ModelInfo& info,
                                            const Shape& sample, int64_t batch, int resident_batches,
-                                           uint64_t seed);
+                                           uint64_t seed, Device device = Device::cpu());
 
 }  // namespace strata::bench

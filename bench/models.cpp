@@ -76,7 +76,7 @@ std::unique_ptr<Layer> conv_t(int64_t filters, int64_t stride, int64_t pad, bool
                                                                   .init_stddev = kDcganStd});
 }
 
-Sequential sae_finetune(uint64_t seed) {
+Sequential sae_finetune(uint64_t seed, Device device) {
   constexpr int64_t kUnits[] = {1000, 500, 250, 30, 250, 500, 1000, 784};
   Sequential m;
   for (int64_t units : kUnits) {
@@ -86,21 +86,21 @@ Sequential sae_finetune(uint64_t seed) {
     else if (units != 30)
       m.add(act(ActivationKind::kReLU));  // hidden; the code stays linear
   }
-  m.build(Shape{784}, seed);
+  m.build(Shape{784}, seed, device);
   return m;
 }
 
-Sequential sae_layer1(uint64_t seed) {
+Sequential sae_layer1(uint64_t seed, Device device) {
   Sequential m;
   m.add(dense(1000));
   m.add(act(ActivationKind::kSigmoid));
   m.add(dense(784));
   m.add(act(ActivationKind::kSigmoid));
-  m.build(Shape{784}, seed);
+  m.build(Shape{784}, seed, device);
   return m;
 }
 
-Gan dcgan28(uint64_t seed) {
+Gan dcgan28(uint64_t seed, Device device) {
   Gan gan;
   gan.z_sample = Shape{100};
   gan.image_sample = Shape{1, 28, 28};
@@ -114,7 +114,7 @@ Gan dcgan28(uint64_t seed) {
   g.add(act(ActivationKind::kReLU));
   g.add(conv_t(1, 2, 1, true));  // 14 -> 28
   g.add(act(ActivationKind::kTanh));
-  g.build(gan.z_sample, seed);
+  g.build(gan.z_sample, seed, device);
 
   Sequential& d = gan.d;
   d.add(conv(64, 2, 1, true));  // 28 -> 14
@@ -124,11 +124,11 @@ Gan dcgan28(uint64_t seed) {
   d.add(act(ActivationKind::kLeakyReLU, 0.2f));
   d.add(std::make_unique<Reshape>());  // flatten: 128 * 7 * 7 = 6272
   d.add(dense(1, true));
-  d.build(gan.image_sample, seed + 1);
+  d.build(gan.image_sample, seed + 1, device);
   return gan;
 }
 
-Gan dcgan64(uint64_t seed) {
+Gan dcgan64(uint64_t seed, Device device) {
   constexpr int64_t kNgf = 64, kNdf = 64;
   Gan gan;
   gan.z_sample = Shape{100, 1, 1};
@@ -144,7 +144,7 @@ Gan dcgan64(uint64_t seed) {
   g.add(act(ActivationKind::kReLU));
   g.add(conv_t(3, 2, 1, false));  // 32 -> 64
   g.add(act(ActivationKind::kTanh));
-  g.build(gan.z_sample, seed);
+  g.build(gan.z_sample, seed, device);
 
   Sequential& d = gan.d;
   d.add(conv(kNdf, 2, 1, false));  // 64 -> 32
@@ -155,7 +155,7 @@ Gan dcgan64(uint64_t seed) {
     d.add(act(ActivationKind::kLeakyReLU, 0.2f));
   }
   d.add(conv(1, 1, 0, false));  // 4 -> 1: one logit, shape [1, 1, 1]
-  d.build(gan.image_sample, seed + 1);
+  d.build(gan.image_sample, seed + 1, device);
   return gan;
 }
 
@@ -174,17 +174,17 @@ const ModelInfo& find_model(const std::string& name) {
                                            << " (see bench/MODELS.md)");
 }
 
-Sequential make_autoencoder(const ModelInfo& info, uint64_t seed) {
+Sequential make_autoencoder(const ModelInfo& info, uint64_t seed, Device device) {
   const std::string name = info.name;
-  if (name == "sae_finetune") return sae_finetune(seed);
-  if (name == "sae_layer1") return sae_layer1(seed);
+  if (name == "sae_finetune") return sae_finetune(seed, device);
+  if (name == "sae_layer1") return sae_layer1(seed, device);
   STRATA_THROW("'" << name << "' is not an autoencoder benchmark model");
 }
 
-Gan make_gan(const ModelInfo& info, uint64_t seed) {
+Gan make_gan(const ModelInfo& info, uint64_t seed, Device device) {
   const std::string name = info.name;
-  if (name == "dcgan28") return dcgan28(seed);
-  if (name == "dcgan64") return dcgan64(seed);
+  if (name == "dcgan28") return dcgan28(seed, device);
+  if (name == "dcgan64") return dcgan64(seed, device);
   STRATA_THROW("'" << name << "' is not a GAN benchmark model");
 }
 

@@ -39,8 +39,8 @@ std::span<const ModelInfo> model_infos();
 // Throws a strata::Error naming the known models when `name` is not one of them.
 const ModelInfo& find_model(const std::string& name);
 
-// An autoencoder, built for samples of shape {784}.
-Sequential make_autoencoder(const ModelInfo& info, uint64_t seed);
+// An autoencoder, built for samples of shape {784} on `device`.
+Sequential make_autoencoder(const ModelInfo& info, uint64_t seed, Device device = Device::cpu());
 
 // A GAN: the generator maps z (shape z_sample) to images (shape image_sample); the discriminator
 // maps images to one logit per sample. Both built.
@@ -49,7 +49,7 @@ struct Gan {
   Shape z_sample;      // {100} for dcgan28, {100, 1, 1} for dcgan64
   Shape image_sample;  // {1, 28, 28} or {3, 64, 64}
 };
-Gan make_gan(const ModelInfo& info, uint64_t seed);
+Gan make_gan(const ModelInfo& info, uint64_t seed, Device device = Device::cpu());
 
 // The number of parameter values of a model, without the alignment padding of its flat buffer.
 int64_t count_params(Sequential& model);

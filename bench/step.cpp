@@ -21,7 +21,7 @@ BatchPosition position(Communicator& comm, int64_t batch, uint64_t step) {
 
 AutoencoderStep::AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t seed,
                                  const StepParallel& par)
-    : net_(make_autoencoder(info, seed)),
+    : net_(make_autoencoder(info, seed, par.device)),
       batch_(batch),
       comm_(par.comm ? *par.comm : local_),
       adam_(info.adam),
@@ -39,7 +39,7 @@ StepLosses AutoencoderStep::run(const Tensor& real, uint64_t step) {
 // ---- GAN ----
 
 GanStep::GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const StepParallel& par)
-    : gan_(make_gan(info, seed)),
+    : gan_(make_gan(info, seed, par.device)),
       batch_(batch),
       comm_(par.comm ? *par.comm : local_),
       adam_g_(info.adam),
@@ -68,7 +68,7 @@ std::unique_ptr<TrainStep> make_train_step(const ModelInfo& info, int64_t batch,
 // ---- data ----
 
 ResidentData::ResidentData(const ModelInfo& info, const Shape& sample, int64_t batch, int count,
-                           uint64_t seed)
+                           uint64_t seed, Device device)
     : count_(count) {
   STRATA_CHECK(count > 0, "resident data needs at least one batch");
   const Shape one = batched(batch, sample);
@@ -83,7 +83,11 @@ ResidentData::ResidentData(const ModelInfo& info, const Shape& sample, int64_t b
     for (int64_t i = 0; i < per_batch; ++i)
       b[i] = gan ? 2.0f * rng.uniform() - 1.0f : rng.uniform();
   }
-  for (int k = 0; k < count; ++k) views_.push_back(Tensor::view(p + k * per_batch, one));
+  if (!device.is_cpu()) {  // made on the host, then moved once
+    all_ = all_.to(device);
+    p = all_.data();
+  }
+  for (int k = 0; k < count; ++k) views_.push_back(Tensor::view(p + k * per_batch, one, device));
 }
 
 }  // namespace strata::bench

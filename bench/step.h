@@ -38,6 +38,7 @@ class TrainStep {
 struct StepParallel {
   Communicator* comm = nullptr;  // nullptr: one process (a LocalCommunicator)
   ParallelOptions options;
+  Device device = Device::cpu();  // where the networks train (and `real` must be)
 };
 
 class AutoencoderStep final : public TrainStep {
@@ -82,7 +83,9 @@ std::unique_ptr<TrainStep> make_train_step(const ModelInfo& info, int64_t batch,
 // (GANs), as one tensor [count * batch, sample...]; batch_view(k) is the k-th batch.
 class ResidentData {
  public:
-  ResidentData(const ModelInfo& info, const Shape& sample, int64_t batch, int count, uint64_t seed);
+  // `count` batches of random values, on `device`.
+  ResidentData(const ModelInfo& info, const Shape& sample, int64_t batch, int count, uint64_t seed,
+               Device device = Device::cpu());
   const Tensor& batch_view(int64_t k) const { return views_[k % count_]; }
   int count() const { return count_; }
 

@@ -54,7 +54,10 @@ std::optional<bench::BenchOptions> parse_bench_flags(const Args& args) {
   app.add_option("--model", o.model,
                  "sae_finetune, sae_layer1, dcgan28 or dcgan64 (required unless --reader or "
                  "--comm)");
-  app.add_option("--device", o.device, "the only device built into the benchmark: cpu")
+  app.add_option("--device", o.device,
+                 "cpu, cuda (this process's GPU; an error without one) or auto (the GPU when "
+                 "one is visible, else the CPU)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
   CLI::Option* steps =
       app.add_option("--steps", o.steps,
@@ -119,9 +122,6 @@ std::optional<bench::BenchOptions> parse_bench_flags(const Args& args) {
                "--model is required; the models are sae_finetune, sae_layer1, "
                "dcgan28 and dcgan64 (bench/MODELS.md)");
   bench::find_model(o.model);  // throws for an unknown name
-  STRATA_CHECK(o.device == "cpu", "--device " << o.device
-                                              << ": only the cpu device is built into strata "
-                                                 "bench; use --device cpu");
   return o;
 }
 

@@ -26,6 +26,8 @@ class Backend {
   virtual Device device() const = 0;
   // The stream device work is queued on (nullptr on the CPU).
   virtual Stream stream() const { return nullptr; }
+  // Waits until the work queued so far is done (a no-op on the CPU, whose ops finish as called).
+  virtual void synchronize() const {}
 };
 
 // The CPU: ops run on the calling thread's OpenMP team (core/cpu_threads.h) as they are called.
@@ -60,7 +62,7 @@ class CudaBackend final : public Backend {
   Device device() const override { return Device::cuda(index_); }
   Stream stream() const override { return stream_; }
   // Waits until the stream's work is done; throws naming the device and the CUDA error.
-  void synchronize() const;
+  void synchronize() const override;
 
   // The untyped handles (core/cuda/handles.h casts them).
   void* cublas() const { return cublas_; }

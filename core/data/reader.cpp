@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/data/device_upload.h"
 #include "core/error.h"
 #include "core/rng.h"
 
@@ -88,6 +89,7 @@ struct DataReader::Impl {
   std::vector<int64_t> staging_labels;
 
   std::vector<Slot> slots;
+  std::unique_ptr<DeviceUpload> upload;  // null on the CPU
   std::thread thread;
   std::mutex mu;
   std::condition_variable space, ready;
@@ -127,7 +129,15 @@ void DataReader::Impl::run(int64_t epoch, int64_t step) {
         if (stop) return;
         k = produced % ring();
       }
-      fill(slots[static_cast<size_t>(k)], epoch, step);
+      Slot& slot = slots[static_cast<size_t>(k)];
+      if (upload) upload->before_fill(static_cast<int>(k));
+      fill(slot, epoch, step);
+      if (upload && !stopping()) {
+        upload->upload(static_cast<int>(k), slot.batch.host_images, slot.batch.images);
+        if (info.has_labels)
+          upload->upload(static_cast<int>(k), slot.batch.host_labels, slot.batch.labels);
+        upload->finish_upload(static_cast<int>(k));
+      }
       {
         std::lock_guard<std::mutex> lock(mu);
         if (stop) return;
@@ -204,8 +214,8 @@ void DataReader::Impl::read_run(int64_t shard, int64_t first, int64_t count,
   if (info.has_labels) file->read_labels(first, count, staging_labels.data());
 
   const int64_t values = info.sample_values();
-  float* images = slot.batch.images.data();
-  float* labels = slot.batch.labels.data();
+  float* images = slot.batch.host_images.data();
+  float* labels = slot.batch.host_labels.data();
   for (int64_t i = 0; i < count; ++i) {
     const int64_t row = rows[i].second;
     float* dst = images + row * values;
@@ -281,9 +291,18 @@ void DataReader::start(int64_t epoch, int64_t step) {
     m.staging.resize(static_cast<size_t>(m.n * values) * bytes);
     if (m.info.has_labels) m.staging_labels.resize(static_cast<size_t>(m.n));
     m.slots.resize(static_cast<size_t>(m.opt.prefetch) + 1);
+    const Device device = m.opt.device;
+    if (!device.is_cpu())
+      m.upload = DeviceUpload::make(device, m.opt.stream, static_cast<int>(m.slots.size()));
+    const Shape images{m.n, m.info.channels, m.info.height, m.info.width};
     for (Impl::Slot& s : m.slots) {
-      s.batch.images = Tensor({m.n, m.info.channels, m.info.height, m.info.width});
-      if (m.info.has_labels) s.batch.labels = Tensor({m.n});
+      Batch& b = s.batch;
+      b.host_images = m.upload ? m.upload->host_buffer(images) : Tensor(images);
+      b.images = device.is_cpu() ? b.host_images : Tensor(images, device);
+      if (m.info.has_labels) {
+        b.host_labels = m.upload ? m.upload->host_buffer(Shape{m.n}) : Tensor(Shape{m.n});
+        b.labels = device.is_cpu() ? b.host_labels : Tensor(Shape{m.n}, device);
+      }
       s.indices.resize(static_cast<size_t>(m.n));
     }
   }
@@ -301,6 +320,7 @@ const Batch& DataReader::next() {
   STRATA_CHECK(m.started, "data reader: call start(epoch, step) before next()");
   std::unique_lock<std::mutex> lock(m.mu);
   if (m.holding) {
+    if (m.upload) m.upload->release(static_cast<int>((m.consumed - 1) % m.ring()));
     ++m.released;
     m.holding = false;
     m.space.notify_one();
@@ -314,6 +334,7 @@ const Batch& DataReader::next() {
   if (m.produced == m.consumed) std::rethrow_exception(m.error);
   const int64_t k = m.consumed++ % m.ring();
   m.holding = true;
+  if (m.upload) m.upload->acquire(static_cast<int>(k));
   return m.slots[static_cast<size_t>(k)].batch;
 }
 

@@ -5,6 +5,8 @@
 
 #include "bench/args.h"
 #include "bench/bench.h"
+#include "core/device_select.h"
+#include "core/error.h"
 #include "tests/support/temp_dir.h"
 
 namespace strata::bench {
@@ -31,6 +33,26 @@ TEST(BenchRun, PrintsOneJsonLine) {
   EXPECT_NE(out.find("\"threads\": 1"), std::string::npos) << out;
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.find('\n'), out.size() - 1) << "one line";
+}
+
+// --device cuda where it cannot run: an error that says why and what to do, before any work.
+TEST(BenchRun, CudaWithoutAGpuSaysWhy) {
+  std::string why;
+  if (visible_gpus(&why) > 0) GTEST_SKIP() << "a GPU is visible: tests/core/gpu covers this";
+  BenchOptions o;
+  o.model = "sae_layer1";
+  o.device = "cuda";
+  o.data = "resident";
+  try {
+    run(o);
+    FAIL() << "--device cuda ran without a GPU";
+  } catch (const Error& e) {
+    const std::string m = e.message();
+    EXPECT_TRUE(m.find("no GPU is visible") != std::string::npos ||
+                m.find("built without CUDA") != std::string::npos)
+        << m;
+    EXPECT_NE(m.find("device: cpu"), std::string::npos) << m;
+  }
 }
 
 }  // namespace

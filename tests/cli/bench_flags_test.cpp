@@ -92,9 +92,12 @@ TEST(BenchFlags, ReaderNeedsNoModel) {
             std::string::npos);
 }
 
-TEST(BenchFlags, OnlyCpuIsBuilt) {
-  const std::string e = error_of({"--model", "dcgan28", "--device", "cuda"});
-  EXPECT_NE(e.find("only the cpu device"), std::string::npos) << e;
+TEST(BenchFlags, DeviceIsCpuCudaOrAuto) {
+  for (const char* d : {"cpu", "cuda", "auto"}) {
+    EXPECT_EQ(parse({"--model", "dcgan28", "--device", d}).device, d);
+  }
+  const std::string e = error_of({"--model", "dcgan28", "--device", "gpu"});
+  EXPECT_NE(e.find("--device"), std::string::npos) << e;
   EXPECT_NE(e.find("cuda"), std::string::npos) << e;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/data/reader.h"
 #include "trainers/loop/run_state.h"
 #include "trainers/loop/step_log.h"
@@ -39,6 +40,8 @@ ReaderOptions reader_options(const RunState& r, int64_t p) {
   ro.drop_last = r.data.drop_last;
   ro.prefetch = r.data.prefetch;
   ro.scale = r.data.scale;
+  ro.device = r.device;  // batches arrive on the model's device, copied while the step runs
+  ro.stream = backend_for(r.device).stream();
   return ro;
 }
 

@@ -354,5 +354,35 @@ TEST_F(Reader, DestroyMidEpochStopsTheReaderThread) {
   { DataReader never_started(info, options(5)); }
 }
 
+// A reader for the emulated device delivers each batch in device memory (refused by the host
+// accessors) holding exactly the host batch's values, across epochs and a restart.
+TEST_F(Reader, DeliversBatchesOnTheDevice) {
+  const DatasetInfo info = dataset("nchw");
+  ReaderOptions host_opt = options(6, 1, 2, false);
+  ReaderOptions dev_opt = host_opt;
+  dev_opt.device = Device::emulated();
+  DataReader host(info, host_opt), dev(info, dev_opt);
+  const int64_t steps = 2 * host.steps_per_epoch() + 1;
+  for (int pass = 0; pass < 2; ++pass) {
+    host.start(pass, 1);
+    dev.start(pass, 1);
+    for (int64_t i = 0; i < steps; ++i) {
+      const Batch& h = host.next();
+      const Batch& d = dev.next();
+      ASSERT_EQ(d.images.device(), Device::emulated());
+      ASSERT_EQ(d.labels.device(), Device::emulated());
+      ASSERT_TRUE(d.host_images.on_cpu());
+      EXPECT_THROW((void)d.images[0], Error);
+      ASSERT_EQ(d.size, h.size);
+      const Tensor images = d.images.to(Device::cpu()), labels = d.labels.to(Device::cpu());
+      for (int64_t v = 0; v < h.images.numel(); ++v) {
+        ASSERT_EQ(images[v], h.images[v]) << "step " << i << " value " << v;
+        ASSERT_EQ(d.host_images[v], h.images[v]) << "step " << i << " value " << v;
+      }
+      for (int64_t r = 0; r < h.size; ++r) ASSERT_EQ(labels[r], h.labels[r]);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace strata
