@@ -1,6 +1,6 @@
 // conv2d: a 2-D convolution on NCHW, weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout],
 // any stride and (asymmetric) padding described by a ConvGeometry. CPU: conv2d.cpp (im2col +
-// GEMM, parallel over groups of images).
+// GEMM, parallel over groups of images); CUDA: conv2d.cu (cuDNN).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,11 @@ void conv2d_backward(CpuBackend& be, const ConvArgs& a, const float* x, const fl
                      const float* dy, float* dw, float* db, float* dx, float* workspace);
 
 #if STRATA_WITH_CUDA
+// CUDA (conv2d.cu): cuDNN, deterministic algorithms, fp32 FMA math (no TF32); see
+// core/ops/conv_plan.h. The workspace holds a zero-padded copy of x when the padding is
+// asymmetric, then cuDNN's workspace for the algorithms chosen on be's cuDNN handle; ask for it
+// in setup() (the first call builds and keeps the cuDNN descriptors). a.threads is not used.
+// The same contract as the CPU ops: dw and db accumulate, dx is overwritten.
 int64_t conv2d_workspace(CudaBackend& be, const ConvArgs& a);
 void conv2d_forward(CudaBackend& be, const ConvArgs& a, const float* x, const float* w,
                     const float* b, float* y, float* workspace);
