@@ -56,6 +56,10 @@ void batchnorm_sync_dx(CpuBackend& be, const BatchNormArgs& a, int64_t M, const 
                        const float* sums, const float* x, const float* dy, float* dx);
 
 #if STRATA_WITH_CUDA
+// CUDA (batchnorm.cu, kernels in kernels/batchnorm.h): the same steps and formulas; each
+// channel's sums in double in a fixed order (deterministic), so they and what follows from them
+// agree with the CPU's to rounding, and what is computed from given statistics or sums is the
+// CPU's bit for bit. No scratch needed.
 void batchnorm_forward(CudaBackend& be, const BatchNormArgs& a, const BatchNormBuffers& b,
                        bool train, const float* x, float* y);
 void batchnorm_backward(CudaBackend& be, const BatchNormArgs& a, const BatchNormBuffers& b,

@@ -30,6 +30,10 @@ void upsample2d_forward(CpuBackend& be, const UpsampleDims& d, const float* x, f
 void upsample2d_backward(CpuBackend& be, const UpsampleDims& d, const float* dy, float* dx);
 
 #if STRATA_WITH_CUDA
+// CUDA (pooling.cu, kernels in kernels/pooling.h): the CPU's values bit for bit; each backward
+// gathers per input value (no atomics), adding in the CPU's order. maxpool2d_backward takes the
+// argmax of maxpool2d_forward with the same dims: it looks for each input only in the windows
+// that hold it.
 void maxpool2d_forward(CudaBackend& be, const PoolDims& d, const float* x, float* y,
                        int32_t* argmax);
 void maxpool2d_backward(CudaBackend& be, const PoolDims& d, const float* dy, const int32_t* argmax,
