@@ -5,7 +5,10 @@
 // The targets must already be valid (integers in [0, K)): the caller checks them
 // (SoftmaxCrossEntropyLoss, core/losses/softmax_cross_entropy.cpp), so that the error can name
 // the sample. `loss` is one float in the backend's memory (a device scalar on a GPU). CPU:
-// softmax_cross_entropy.cpp.
+// softmax_cross_entropy.cpp. CUDA: softmax_cross_entropy.cu - one block, each thread taking whole
+// rows, the loss its deterministic sum (the same bits every run) written on the device without a
+// copy or a synchronisation; loss and gradient within CUDA's exp and log of the CPU's. A target
+// outside [0, K) makes the loss NaN there (nothing is written outside its row).
 #pragma once
 
 #include <cstdint>
