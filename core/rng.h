@@ -70,7 +70,10 @@ class RandomStream {
       ++ctr_[0];
       pos_ = 0;
     }
-    return block_[pos_++];
+    // A select instead of block_[pos_]: indexing by a run-time value would put the block in a
+    // GPU kernel's local memory (a stack frame) instead of registers.
+    const int p = pos_++;
+    return p == 0 ? block_[0] : p == 1 ? block_[1] : p == 2 ? block_[2] : block_[3];
   }
   // Uniform in [0, 1), 24 bits.
   STRATA_HD float uniform() { return static_cast<float>(next_u32() >> 8) * (1.0f / 16777216.0f); }

@@ -7,6 +7,7 @@
 
 #include "core/cuda/check.h"
 #include "core/data/device_upload.h"
+#include "core/error.h"
 
 namespace strata {
 namespace {

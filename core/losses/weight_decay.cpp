@@ -16,7 +16,8 @@ float apply_l2_weight_decay(Sequential& model, float lambda) {
   std::vector<DecayedParam> params;
   for (NamedParam& p : model.named_params())
     if (p.decay) params.push_back({p.value.data(), p.grad.data(), p.value.numel()});
-  DeviceScalar value;
+  // One scalar per thread, kept: a step allocates no device memory.
+  static thread_local DeviceScalar value;
   float* out = value.on(model.device());
   dispatch(model.backend(), [&](auto& be) { l2_weight_decay(be, lambda, params, out); });
   return value.get();
