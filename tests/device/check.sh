@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Every check that needs a GPU, in one run on the GPU machine, stage by stage, each with its own
+# time limit, failing soft (a failed stage does not stop the next), then a summary table last.
+# Logs, gtest JSON and benchmark JSON lines go to $OUT (or ./device-out). Prepared here with
+# tests/device/prepare.sh; run there from the repository root:
+#   bash tests/device/check.sh                  # every stage (under 8 minutes)
+#   STAGES="ops train" bash tests/device/check.sh   # some stages only
+# Stages:
+#   setup     unpack .carry, the GPU (nvidia-smi), strata info lists it
+#   ops       strata_test_core_gpu: every CUDA op against the CPU op (benchmark and edge shapes),
+#             masks bitwise, determinism, device tensors, the reader's pinned batches
+#   train     strata_test_bench_gpu: 10 steps of each benchmark model on the GPU against the CPU,
+#             two GPU runs bitwise equal
+#   sanitize  compute-sanitizer memcheck and racecheck on a few training steps
+#   nccl      the NCCL backend with one rank; two ranks on one GPU refused with a clear error
+#   bench     strata bench --device cuda beside bench/pytorch_ref.py --device cuda, four models
+# Without a GPU (a dry run) every stage ends within seconds saying why.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+out=${OUT:-$root/device-out}
+mkdir -p "$out/logs"
+stages=${STAGES:-setup ops train sanitize nccl bench}
+declare -a names results times
+
+# stage NAME LIMIT_S FUNCTION: runs it with a time limit, logs to $out/logs/NAME.log.
+stage() {
+  local name=$1 limit=$2 fn=$3
+  [[ " $stages " == *" $name "* ]] || return 0
+  echo "== $name (limit ${limit} s)"
+  local t0=$SECONDS rc
+  ( set -o pipefail; timeout --kill-after=10 "$limit" bash -c "$(declare -f "$fn" helpers); helpers; $fn" ) \
+    > "$out/logs/$name.log" 2>&1
+  rc=$?
+  tail -n 15 "$out/logs/$name.log"
+  local verdict=PASS
+  if [[ $rc == 124 || $rc == 137 ]]; then verdict="FAIL (time limit)"
+  elif [[ $rc == 77 ]]; then verdict="SKIP ($(grep -m1 -o 'SKIP[^)]*' "$out/logs/$name.log" || echo no GPU))"
+  elif [[ $rc != 0 ]]; then verdict="FAIL (exit $rc)"; fi
+  names+=("$name"); results+=("$verdict"); times+=($((SECONDS - t0)))
+  echo "-- $name: $verdict, $((SECONDS - t0)) s"
+}
+
+helpers() {
+  export OUT=${OUT:-$PWD/device-out}
+  if [[ -f .carry/strata.tar.xz && ! -f /tmp/strata-pack/env.sh ]]; then
+    tar -C /tmp -xJf .carry/strata.tar.xz
+  fi
+  [[ -f /tmp/strata-pack/env.sh ]] || { echo "no packed programs: run tests/device/prepare.sh first"; return 1; }
+  # shellcheck disable=SC1091
+  source /tmp/strata-pack/env.sh
+  have_gpu() { nvidia-smi -L > /dev/null 2>&1; }
+  need_gpu() { have_gpu || { echo "SKIP: no GPU on this machine (nvidia-smi finds none)"; exit 77; }; }
+  # A gtest program: exit 77 when it finds no GPU, JSON results in $OUT.
+  gtest() { "$1" --gtest_output="json:$OUT/$(basename "$1").json" "${@:2}"; }
+}
+
+st_setup() {
+  need_gpu
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  strata info
+  strata info | grep -q "gpu 0:" || { echo "strata info lists no GPU"; exit 1; }
+}
+
+st_ops() { gtest "$(command -v strata_test_core_gpu)"; }
+
+st_train() { OMP_NUM_THREADS=$(nproc) gtest "$(command -v strata_test_bench_gpu)"; }
+
+st_sanitize() {
+  need_gpu
+  local san
+  san=$(command -v compute-sanitizer || true)
+  [[ -z $san && -x /usr/local/cuda/bin/compute-sanitizer ]] && san=/usr/local/cuda/bin/compute-sanitizer
+  if [[ -z $san && -f .carry/sanitizer.tar.xz ]]; then
+    tar -C /tmp -xJf .carry/sanitizer.tar.xz && san=/tmp/compute-sanitizer/compute-sanitizer
+  fi
+  [[ -n $san ]] || { echo "no compute-sanitizer here or in .carry"; exit 1; }
+  local rc=0 model tool
+  for model in sae_layer1 dcgan28; do
+    for tool in memcheck racecheck; do
+      echo "--- $tool $model"
+      "$san" --tool "$tool" --error-exitcode 3 --leak-check no strata bench --model "$model" \
+        --device cuda --data resident --batch 64 --steps 2 --warmup 1 --windows 1 || rc=1
+    done
+  done
+  echo "--- initcheck sae_finetune"
+  "$san" --tool initcheck --error-exitcode 3 strata bench --model sae_finetune --device cuda \
+    --data resident --batch 32 --steps 1 --warmup 1 --windows 1 || rc=1
+  exit $rc
+}
+
+st_nccl() {
+  need_gpu
+  local rc=0
+  strata_test_nccl || rc=1
+  mpirun -np 1 strata_test_nccl || rc=1
+  if timeout 60 mpirun -np 2 strata_test_nccl > "$OUT/logs/nccl_two_ranks.log" 2>&1; then
+    echo "two ranks on one GPU were not refused"; rc=1
+  elif ! grep -q "start at most one rank per GPU" "$OUT/logs/nccl_two_ranks.log"; then
+    echo "two ranks on one GPU: no clear error"; rc=1
+  fi
+  exit $rc
+}
+
+st_bench() {
+  need_gpu
+  local model rc=0
+  : > "$OUT/bench.jsonl"
+  for model in sae_finetune sae_layer1 dcgan28 dcgan64; do
+    strata bench --model "$model" --device cuda --data resident --steps 20 --warmup 5 \
+      --windows 3 | tee -a "$OUT/bench.jsonl" || rc=1
+    # PyTorch outside the packed libraries' environment (they may shadow torch's).
+    env -u LD_LIBRARY_PATH python3 bench/pytorch_ref.py --device cuda --model "$model" \
+      --steps 20 --warmup 5 --windows 3 | sed 's/^{/{"ref": "pytorch", /' \
+      | tee -a "$OUT/bench.jsonl" || rc=1
+  done
+  exit $rc
+}
+
+stage setup 40 st_setup
+stage ops 110 st_ops
+stage train 100 st_train
+stage sanitize 100 st_sanitize
+stage nccl 40 st_nccl
+stage bench 80 st_bench
+
+echo
+echo "| stage | result | seconds |"
+echo "|---|---|---|"
+for i in "${!names[@]}"; do echo "| ${names[$i]} | ${results[$i]} | ${times[$i]} |"; done
+if [[ -s $out/bench.jsonl ]]; then
+  python3 - "$out/bench.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+strata = {r["model"]: r for r in rows if "ref" not in r}
+torch = {r["model"]: r for r in rows if "ref" in r}
+print("\n| model | strata samples/s | pytorch samples/s | strata / pytorch |")
+print("|---|---|---|---|")
+for m in ["sae_finetune", "sae_layer1", "dcgan28", "dcgan64"]:
+    s, t = strata.get(m, {}).get("samples_per_s"), torch.get(m, {}).get("samples_per_s")
+    ratio = f"{s / t:.2f}" if s and t else "-"
+    print(f"| {m} | {s or '-'} | {t or '-'} | {ratio} |")
+PY
+fi
+failed=0
+for r in "${results[@]}"; do [[ $r == FAIL* ]] && failed=1; done
+echo "device check: $([[ $failed == 0 ]] && echo "no stage failed" || echo "SOME STAGES FAILED"); logs in $out"
+exit $failed
