@@ -2,6 +2,7 @@
 
 #include "core/blas.h"
 #include "core/cpu_threads.h"
+#include "core/ops/activations.h"
 
 namespace strata {
 
@@ -14,6 +15,12 @@ void dense_forward(CpuBackend&, const DenseDims& d, const float* x, const float*
       for (int64_t j = 0; j < out; ++j) y[i * out + j] = b[j];
   }
   gemm(false, true, n, out, d.in, 1.0f, x, d.in, w, d.in, b ? 1.0f : 0.0f, y, out);
+}
+
+void dense_relu_forward(CpuBackend& be, const DenseDims& d, const float* x, const float* w,
+                        const float* b, float* y) {
+  dense_forward(be, d, x, w, b, y);
+  activation_forward(be, ActivationFn{ActivationKind::kReLU}, y, y, d.batch * d.out);
 }
 
 void dense_backward(CpuBackend&, const DenseDims& d, const float* x, const float* w,

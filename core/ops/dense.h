@@ -1,5 +1,7 @@
-// dense: y[N, out] = x[N, in] W^T + b, W stored [out, in] (PyTorch's layout). CPU: dense.cpp
-// (OpenBLAS GEMMs).
+// dense: y[N, out] = x[N, in] W^T + b, W stored [out, in] (PyTorch's layout), and the same with a
+// ReLU after it. CPU: dense.cpp (OpenBLAS GEMMs); CUDA: dense.cu (cuBLASLt with the bias and ReLU
+// in the matmul's epilogue; cuBLAS for the backward), its matrix products planned by dense_plan.h
+// and its kernel bodies in kernels/dense.h.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,9 @@ struct DenseDims {
 // b may be null (no bias).
 void dense_forward(CpuBackend& be, const DenseDims& d, const float* x, const float* w,
                    const float* b, float* y);
+// y = relu(x W^T + b): dense_forward, then the ReLU of core/ops/activations.h (the same values).
+void dense_relu_forward(CpuBackend& be, const DenseDims& d, const float* x, const float* w,
+                        const float* b, float* y);
 // Accumulates dW += dy^T x and db += column sums of dy when dw (db) is not null; overwrites
 // dx = dy W when dx is not null.
 void dense_backward(CpuBackend& be, const DenseDims& d, const float* x, const float* w,
@@ -23,8 +28,24 @@ void dense_backward(CpuBackend& be, const DenseDims& d, const float* x, const fl
 #if STRATA_WITH_CUDA
 void dense_forward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
                    const float* b, float* y);
+void dense_relu_forward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
+                        const float* b, float* y);
+// db's column sums are the CPU's bit for bit (one thread per column adds the rows in order, in
+// float).
 void dense_backward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
                     const float* dy, float* dw, float* db, float* dx);
+
+// The two ways the CUDA forward runs: one cuBLASLt matmul with the bias (and ReLU) in its
+// epilogue, or cublasSgemm followed by a bias (and ReLU) kernel, taken where cuBLASLt offers no
+// algorithm for the shape and the pointers' alignment, or the bias is not 16-byte aligned.
+enum class DenseCudaPath { kLt, kSgemm };
+// The path dense_forward (relu false) or dense_relu_forward (relu true) takes for these operands.
+DenseCudaPath dense_forward_path(CudaBackend& be, const DenseDims& d, const float* x,
+                                 const float* w, const float* b, float* y, bool relu);
+// The forward by the path given, so that tests can run each; kLt throws where dense_forward_path
+// is kSgemm.
+void dense_forward_by(CudaBackend& be, DenseCudaPath path, const DenseDims& d, const float* x,
+                      const float* w, const float* b, float* y, bool relu);
 #endif
 
 }  // namespace strata

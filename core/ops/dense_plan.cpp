@@ -1,0 +1,60 @@
+#include "core/ops/dense_plan.h"
+
+#include <cstdint>
+
+#include "core/error.h"
+
+namespace strata {
+namespace {
+
+LtEpilogue epilogue_of(bool bias, bool relu) {
+  if (bias) return relu ? LtEpilogue::kReluBias : LtEpilogue::kBias;
+  return relu ? LtEpilogue::kRelu : LtEpilogue::kDefault;
+}
+
+void check_dims(const DenseDims& d) {
+  // cuBLAS(Lt) takes no empty matrix (a leading dimension is at least 1): dense.cu does the
+  // empty cases itself.
+  STRATA_CHECK(d.batch > 0 && d.in > 0 && d.out > 0,
+               "dense: a GEMM plan needs positive sizes, got batch " << d.batch << ", in " << d.in
+                                                                     << ", out " << d.out);
+}
+
+}  // namespace
+
+LtDensePlan plan_dense_forward(const DenseDims& d, const float* x, const float* w, const float* b,
+                               float* y, bool relu) {
+  check_dims(d);
+  LtDensePlan p;
+  // y = x W^T: row-major gemm(no, trans), as dense.cpp computes it.
+  p.gemm = column_major_gemm(false, true, d.batch, d.out, d.in, x, d.in, w, d.in, y, d.out);
+  const ColumnMajorGemm& g = p.gemm;
+  p.a = g.trans_first ? LtLayout{g.k, g.m, g.ld_first} : LtLayout{g.m, g.k, g.ld_first};
+  p.b = g.trans_second ? LtLayout{g.n, g.k, g.ld_second} : LtLayout{g.k, g.n, g.ld_second};
+  p.d = LtLayout{g.m, g.n, g.ldc};
+  p.epilogue = epilogue_of(b != nullptr, relu);
+  p.bias = b;
+  p.bias_length = b ? g.m : 0;
+  return p;
+}
+
+DenseBackwardPlan plan_dense_backward(const DenseDims& d, const float* x, const float* w,
+                                      const float* dy, float* dw, float* dx) {
+  check_dims(d);
+  DenseBackwardPlan p;
+  // The row-major products of dense.cpp: dW[out, in] += dy^T x, dx[N, in] = dy W.
+  p.dw.gemm = column_major_gemm(true, false, d.out, d.in, d.batch, dy, d.out, x, d.in, dw, d.in);
+  p.dw.beta = 1.0f;
+  p.dx.gemm = column_major_gemm(false, false, d.batch, d.in, d.out, dy, d.out, w, d.in, dx, d.in);
+  p.dx.beta = 0.0f;
+  return p;
+}
+
+uint32_t lt_alignment(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  uint32_t align = 256;
+  while (align > 1 && a % align != 0) align /= 2;
+  return align;
+}
+
+}  // namespace strata
