@@ -1,6 +1,8 @@
 #include "core/cuda/check.h"
 
+#include <cstdlib>
 #include <sstream>
+#include <string>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -34,6 +36,15 @@ void check_cudnn(cudnnStatus_t rc, const char* call, const char* file, int line)
 void check_launch(const char* kernel, const char* file, int line) {
   const cudaError_t rc = cudaGetLastError();
   if (rc != cudaSuccess) fail("kernel launch", kernel, cudaGetErrorString(rc), file, line);
+  // STRATA_CUDA_SYNC=1: wait for every kernel, so that a fault is reported at its launch.
+  static const bool sync = [] {
+    const char* v = std::getenv("STRATA_CUDA_SYNC");
+    return v != nullptr && std::string(v) == "1";
+  }();
+  if (sync) {
+    const cudaError_t done = cudaDeviceSynchronize();
+    if (done != cudaSuccess) fail("kernel", kernel, cudaGetErrorString(done), file, line);
+  }
 }
 
 }  // namespace strata::cuda

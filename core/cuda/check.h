@@ -1,7 +1,9 @@
 // Error checks of CUDA code, each naming the call, the source file and line, and the device's
 // error: every runtime, cuBLAS, cuBLASLt and cuDNN call goes through one, and every kernel launch
 // is followed by STRATA_LAUNCH_CHECK() (a bad launch configuration is reported where it was made,
-// not at the next synchronisation). All throw strata::Error, the one error path.
+// not at the next synchronisation). All throw strata::Error, the one error path. With
+// STRATA_CUDA_SYNC=1 in the environment every launch is also waited for, so that a kernel's fault
+// is reported with the file and line of its launch (a debugging mode; slow).
 #pragma once
 
 #include <cublasLt.h>
