@@ -1,4 +1,8 @@
 // Optimizers: one pass over the model's flat parameter and gradient buffers per step.
+//
+// On a GPU the learning rate and the step count live in device memory, where the step reads them
+// (core/ops/sgd.h, adam.h): each step writes the learning rate there and the step advances the
+// count on the device, so that a step can be captured in a CUDA graph and replayed.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +17,32 @@ class Optimizer {
   virtual ~Optimizer() = default;
   virtual const char* kind() const = 0;
   // params and grads are the flat buffers (same size); the optimizer's state is allocated on the
-  // first step and has the same size.
+  // first step, on the parameters' device, and has the same size.
   virtual void step(Tensor& params, const Tensor& grads) = 0;
-  // State to checkpoint (moments, step count as a 1-element tensor).
+  // State to checkpoint (moments, then the step count as a 1-element tensor). The tensors live on
+  // the parameters' device once a step has run there; before the first step they are on the CPU
+  // (the moments empty), where a checkpoint reader may fill them: the next step moves them.
   virtual std::vector<Tensor*> state() = 0;
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }
-  int64_t steps() const { return steps_; }
+  // Steps taken: the step count of state() (read back from the device when it lives on a GPU).
+  int64_t steps() const;
 
  protected:
+  // Makes `buffer` (a moment, the velocity) ready for a step on `params`: on the first step, n
+  // zeros on the parameters' device; state a checkpoint left on another device moves there. Its
+  // size must be the parameters'.
+  void prepare_state(Tensor& buffer, const Tensor& params);
+  // On a GPU: the device memory a step reads, made on the first step there: [0] the learning
+  // rate, [1] the step count (step_count_ becomes a view of it, its value carried over), then
+  // `workspace` floats for the op.
+  float* device_scalars(Device device, int64_t workspace);
+
   float lr_ = 1e-3f;
-  int64_t steps_ = 0;
+  Tensor step_count_ = Tensor::zeros(Shape{1});
+
+ private:
+  Tensor device_scalars_;
 };
 
 // SGD with momentum (PyTorch's form: v = mu * v + g; p -= lr * v; Nesterov: p -= lr * (g + mu * v))
@@ -42,7 +61,7 @@ class SGD final : public Optimizer {
 
  private:
   SGDOptions o_;
-  Tensor velocity_, step_count_;
+  Tensor velocity_;
 };
 
 // Adam with bias correction (Kingma & Ba). weight_decay: Adam adds wd * p to the gradient;
@@ -61,7 +80,7 @@ class Adam final : public Optimizer {
 
  private:
   AdamOptions o_;
-  Tensor m_, v_, step_count_;
+  Tensor m_, v_;
 };
 
 }  // namespace strata

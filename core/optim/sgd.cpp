@@ -6,13 +6,16 @@
 // p -= lr g' (v then just holds g').
 #include "core/optim/optimizer.h"
 
+#include <type_traits>
+
 #include "core/error.h"
 #include "core/ops/fill.h"
+#include "core/ops/kernels/optim.h"
 #include "core/ops/sgd.h"
 
 namespace strata {
 
-SGD::SGD(const SGDOptions& o) : o_(o), step_count_(Tensor::zeros(Shape{1})) {
+SGD::SGD(const SGDOptions& o) : o_(o) {
   STRATA_CHECK(o.lr >= 0.0f, "sgd: lr must be >= 0, got " << o.lr);
   STRATA_CHECK(o.momentum >= 0.0f, "sgd: momentum must be >= 0, got " << o.momentum);
   STRATA_CHECK(o.weight_decay >= 0.0f, "sgd: weight_decay must be >= 0, got " << o.weight_decay);
@@ -25,23 +28,18 @@ void SGD::step(Tensor& params, const Tensor& grads) {
   const int64_t n = params.numel();
   STRATA_CHECK(grads.numel() == n, "sgd: parameters " << params.shape().str() << " and gradients "
                                                       << grads.shape().str() << " differ in size");
-  Backend& backend = backend_for(params.device());
-  if (velocity_.empty()) {
-    // The one allocation, on the first step, on the parameters' device.
-    velocity_ = Tensor(Shape{n}, params.device());
-    dispatch(backend, [&](auto& be) { fill(be, velocity_.data(), n, 0.0f); });
-  } else {
-    STRATA_CHECK(velocity_.numel() == n,
-                 "sgd: this optimizer's state is for "
-                     << velocity_.numel() << " parameters but the step got " << n
-                     << "; use one optimizer per model (or a checkpoint of this model)");
-  }
-  steps_ = static_cast<int64_t>(step_count_[0]) + 1;  // the count may come from a checkpoint
-  step_count_[0] = static_cast<float>(steps_);
-
-  const SgdStepArgs a{lr_, o_.momentum, o_.weight_decay, o_.nesterov};
-  dispatch(backend,
-           [&](auto& be) { sgd_step(be, a, params.data(), grads.data(), velocity_.data(), n); });
+  prepare_state(velocity_, params);
+  const SgdHyper h{o_.momentum, o_.weight_decay, o_.nesterov};
+  dispatch(backend_for(params.device()), [&](auto& be) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(be)>, CpuBackend>) {
+      advance_step_count(step_count_[0]);  // the count may come from a checkpoint
+      sgd_step(be, sgd_step_args(h, lr_), params.data(), grads.data(), velocity_.data(), n);
+    } else {
+      float* s = device_scalars(params.device(), 0);  // [lr, step count]
+      fill(be, s, 1, lr_);
+      sgd_step(be, h, s, s + 1, params.data(), grads.data(), velocity_.data(), n);
+    }
+  });
 }
 
 std::vector<Tensor*> SGD::state() {
