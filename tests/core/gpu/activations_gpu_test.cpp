@@ -51,8 +51,9 @@ TEST(ElementwiseGpu, FillScaleAxpyMatchTheCpu) {
   scale(cpu_backend(), want.data(), n, 1.5f);
   axpy(gpu(), -0.75f, gx.data(), gy.data(), n);
   scale(gpu(), gy.data(), n, 1.5f);
-  // Without FMA contraction the GPU computes the same correctly rounded products and sums.
-  EXPECT_TRUE(close(download(gy), want, 1e-7f, 0.0f, "axpy and scale"));
+  // nvcc contracts y + a x into one fused multiply-add (one rounding instead of two), so a value
+  // may differ from the CPU's by an ulp of the terms.
+  EXPECT_TRUE(close(download(gy), want, 1e-6f, 1e-6f, "axpy and scale"));
 }
 
 }  // namespace

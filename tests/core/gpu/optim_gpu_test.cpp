@@ -191,7 +191,7 @@ TEST(OptimGpu, AdamOpReadsLrAndCountFromDeviceMemory) {
     ASSERT_EQ(back[1], static_cast<float>(t)) << "step " << s;
     AdamStepArgs got;
     static_assert(sizeof(AdamStepArgs) == 7 * sizeof(float));
-    std::memcpy(&got, back.data() + 2, sizeof got);
+    std::memcpy(static_cast<void*>(&got), back.data() + 2, sizeof got);
     // CUDA's pow in double may move a float by one rounding.
     EXPECT_NEAR(got.step_size, want.step_size, 2e-7 * want.step_size) << "t " << t;
     EXPECT_NEAR(got.inv_sqrt_bc2, want.inv_sqrt_bc2, 2e-7 * want.inv_sqrt_bc2) << "t " << t;
