@@ -17,7 +17,7 @@ class ClassifierTrainer final : public Trainer {
   std::vector<Phase*> phases() override { return {phase_.get()}; }
   void register_state(StateRegistry& state) override {
     state.add_network("classifier", model_);
-    state.add_optimizer("classifier", phase_->optimizer());
+    state.add_optimizer("classifier", phase_->optimizer(), model_.device());
   }
   Sequential* network(const std::string& role) override {
     return role == "classifier" || role == "features" ? &model_ : nullptr;

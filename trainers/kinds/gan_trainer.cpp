@@ -68,8 +68,8 @@ GanTrainer::~GanTrainer() = default;
 void GanTrainer::register_state(StateRegistry& state) {
   state.add_network("generator", g_);
   state.add_network("discriminator", d_);
-  state.add_optimizer("generator", *opt_g_);
-  state.add_optimizer("discriminator", *opt_d_);
+  state.add_optimizer("generator", *opt_g_, g_.device());
+  state.add_optimizer("discriminator", *opt_d_, d_.device());
 }
 
 Sequential* GanTrainer::network(const std::string& role) {

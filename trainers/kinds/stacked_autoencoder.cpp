@@ -75,13 +75,13 @@ void StackedTrainer::register_state(StateRegistry& state) {
   for (size_t k = 0; k < stages_.size(); ++k) {
     const std::string n = std::to_string(k + 1);
     state.add_network("stage_" + n, *stages_[k]);
-    state.add_optimizer("pretrain_" + n, pretrain_[k]->optimizer());
+    state.add_optimizer("pretrain_" + n, pretrain_[k]->optimizer(), stages_[k]->device());
   }
   state.add_network("autoencoder", *stack_);
-  state.add_optimizer("finetune", finetune_->optimizer());
+  state.add_optimizer("finetune", finetune_->optimizer(), stack_->device());
   if (classifier_) {
     state.add_network("classifier", *classifier_);
-    state.add_optimizer("supervised", supervised_->optimizer());
+    state.add_optimizer("supervised", supervised_->optimizer(), classifier_->device());
   }
 }
 
