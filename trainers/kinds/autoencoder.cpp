@@ -14,7 +14,7 @@ namespace {
 class AutoencoderTrainer final : public Trainer {
  public:
   AutoencoderTrainer(const AutoencoderConfig& c, const TrainerContext& ctx)
-      : model_(c.model.build(ctx.seed)) {
+      : model_(c.model.build(ctx.seed, ctx.device)) {
     ReconstructionPhaseOptions o;
     o.name = "train";
     o.epochs = c.epochs;
