@@ -142,8 +142,11 @@ TEST(Checkpoint, ModelsOnADeviceRoundTripToAndFromTheHost) {
   EXPECT_EQ(to_device.adam.state()[0]->device(), Device::emulated());
   EXPECT_EQ(to_device.adam.state()[1]->device(), Device::emulated());
   EXPECT_EQ(to_cpu.adam.state()[0]->device(), Device::cpu());
-  for (const StateItem& it : r2.items())
-    if (it.group.starts_with("net/")) EXPECT_EQ(it.tensor->device(), Device::emulated()) << it.name;
+  for (const StateItem& it : r2.items()) {
+    if (it.group.starts_with("net/")) {
+      EXPECT_EQ(it.tensor->device(), Device::emulated()) << it.name;
+    }
+  }
 }
 
 TEST(Checkpoint, SpecialValuesAndScalarsRoundTrip) {
