@@ -54,6 +54,6 @@ MESSAGE="$gpus rank(s) x $(($(nproc) / gpus)) thread(s) ($gpus GPU(s), $(nproc) 
   --set data.test="$work/syn" --run-dir "$work/run1"
 MESSAGE="this model lives on the CPU" \
   check "backend nccl with host models is refused with a clear message" nonzero launch/run_local.sh -b .carry configs/smoke/autoencoder.yaml --set data.train="$work/syn" \
-  --set data.test="$work/syn" --set distributed.backend=nccl --run-dir "$work/run2"
+  --set data.test="$work/syn" --set distributed.backend=nccl --set device=cpu --run-dir "$work/run2"
 echo "== device check: $([[ $status == 0 ]] && echo ALL PASS || echo SOME FAILED)"
 exit $status
