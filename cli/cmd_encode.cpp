@@ -1,10 +1,12 @@
 // strata encode: the codes of a trained autoencoder's encoder for every sample of a data set.
 //
 //   strata encode --checkpoint PATH|RUN_DIR --data PATH|GLOB --out FILE.h5 [--batch N]
+//                 [--device auto|cpu|cuda]
 //
 // The run is rebuilt from its checkpoint (trainers/eval/load_run.h) and its "encoder" network
 // (stacked_autoencoder: blocks 1..K with the fine-tuned weights) is run in eval mode over the
-// samples in order, scaled as the run was trained. The output holds `codes` [N, code_dim]
+// samples in order, scaled as the run was trained, on the device --device (or else the run's
+// config) selects here; the codes are read back to the host. The output holds `codes` [N, code_dim]
 // float32 and, when the data has labels, `labels` [N] int64; it is written to "<out>.tmp-<pid>"
 // and renamed into place when complete.
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include "core/atomic_file.h"
 #include "core/data/hdf5_util.h"
 #include "core/error.h"
+#include "trainers/device_input.h"
 #include "trainers/eval/load_run.h"
 #include "trainers/kinds/autoencoder_eval.h"
 
@@ -65,17 +68,18 @@ void write_codes(const std::string& out, const std::vector<float>& codes, int64_
 }  // namespace
 
 int run_encode(const Args& args) {
-  std::string checkpoint, data_path, out;
+  std::string checkpoint, data_path, out, device;
   int64_t batch = 256;
   FlagParser app("strata encode", kDescription);
   add_checkpoint_flag(app, checkpoint);
   add_data_flag(app, data_path);
+  add_device_flag(app, device);
   app.add_option("--out", out, "the HDF5 file to write")->type_name("FILE.h5")->required();
   app.add_option("--batch", batch, "samples per forward pass")
       ->check(int_range(1))
       ->capture_default_str();
   if (!parse_flags(app, args)) return 0;
-  const std::unique_ptr<LoadedRun> run = load_run(checkpoint, data_path);
+  const std::unique_ptr<LoadedRun> run = load_run(checkpoint, data_path, false, device);
   Sequential& enc = run->network("encoder");
   const DatasetInfo& data = *run->data;
   STRATA_CHECK(data.sample_values() == enc.input_sample_shape().numel(),
@@ -94,14 +98,19 @@ int run_encode(const Args& args) {
   const int64_t dim = enc.output_sample_shape().numel();
   std::vector<float> codes(static_cast<size_t>(data.total * dim));
   std::vector<int64_t> labels(data.has_labels ? static_cast<size_t>(data.total) : 0);
+  Tensor on_net, host_codes, host_labels;  // copies to the encoder's device and back (if needed)
   for (int64_t s = 0; s < reader.steps_per_epoch(); ++s) {
     const Batch& b = reader.next();
     const int64_t valid = std::clamp<int64_t>(data.total - b.global_offset, 0, b.size);
+    const Tensor& x = on_device(b.images, enc.device(), on_net);
     const Tensor& y =
-        enc.forward(b.images.reshaped(batched(b.size, enc.input_sample_shape())), eval_context());
+        on_host(enc.forward(x.reshaped(batched(b.size, enc.input_sample_shape())), eval_context()),
+                host_codes);
     std::copy(y.data(), y.data() + valid * dim, codes.begin() + b.global_offset * dim);
-    for (int64_t i = 0; i < valid && data.has_labels; ++i)
-      labels[static_cast<size_t>(b.global_offset + i)] = static_cast<int64_t>(b.labels[i]);
+    if (!data.has_labels) continue;
+    const Tensor& batch_labels = on_host(b.labels, host_labels);
+    for (int64_t i = 0; i < valid; ++i)
+      labels[static_cast<size_t>(b.global_offset + i)] = static_cast<int64_t>(batch_labels[i]);
   }
   write_codes(out, codes, data.total, dim, data.has_labels ? &labels : nullptr);
   std::printf("wrote %lld codes of %lld values%s from %s (step %lld) to %s\n",

@@ -1,7 +1,7 @@
 // strata eval: one figure of merit of a trained run on a data set.
 //
 //   strata eval --checkpoint PATH|RUN_DIR --data PATH|GLOB [--classifier PATH|RUN_DIR]
-//               [--count N] [--batch 256] [--weights trained|initial]
+//               [--count N] [--batch 256] [--weights trained|initial] [--device auto|cpu|cuda]
 // --weights initial evaluates the run's networks as built from its seed, before any step (the
 // baseline: e.g. the untrained generator's Frechet distance).
 //
@@ -36,7 +36,8 @@ constexpr const char* kDescription =
 // The flags of `strata eval`.
 struct EvalFlags {
   std::string checkpoint, data, classifier, weights = "trained";
-  int64_t count = 0;  // 0: not given
+  std::string device;  // "": each run's own device key
+  int64_t count = 0;   // 0: not given
   int64_t batch = 256;
 };
 
@@ -60,7 +61,8 @@ int eval_gan(const LoadedRun& run, const EvalFlags& flags) {
                "checkpoint of a classifier run (e.g. configs/fashion_fid_classifier.yaml)");
   const int64_t batch = flags.batch;
   const DatasetInfo& data = *run.data;
-  const std::unique_ptr<LoadedRun> clf_run = load_run(flags.classifier, flags.data);
+  const std::unique_ptr<LoadedRun> clf_run =
+      load_run(flags.classifier, flags.data, false, flags.device);
   Sequential& clf = clf_run->network("classifier");
   check_sample_size(clf, data, "classifier");
   const PixelScale clf_scale = clf_run->scale();
@@ -92,6 +94,7 @@ int run_eval(const Args& args) {
   FlagParser app("strata eval", kDescription);
   add_checkpoint_flag(app, flags.checkpoint);
   add_data_flag(app, flags.data);
+  add_device_flag(app, flags.device);
   app.add_option("--classifier", flags.classifier,
                  "GANs: the classifier run whose features the Frechet distance compares")
       ->type_name("PATH|RUN_DIR");
@@ -109,7 +112,7 @@ int run_eval(const Args& args) {
   if (!parse_flags(app, args)) return 0;
   const int64_t batch = flags.batch;
   const std::unique_ptr<LoadedRun> run =
-      load_run(flags.checkpoint, flags.data, flags.weights == "initial");
+      load_run(flags.checkpoint, flags.data, flags.weights == "initial", flags.device);
   if (run->find_network("generator") != nullptr) return eval_gan(*run, flags);
   STRATA_CHECK(flags.classifier.empty(), "--classifier applies to GAN checkpoints only; "
                                              << run->checkpoint << " is a '" << run->kind()

@@ -1,7 +1,7 @@
 // strata sample: images from a trained GAN's generator, as a PNG grid or as an HDF5 shard.
 //
 //   strata sample --checkpoint PATH|RUN_DIR --out grid.png|images.h5 [--count 64] [--columns 8]
-//                 [--seed N]
+//                 [--seed N] [--device auto|cpu|cuda]
 //
 // The latent vectors are those of the training run's sample grids (the run's seed, stream
 // kLatentSampleGrid), so that `strata sample` on a run folder redraws the run's last grid;
@@ -60,10 +60,11 @@ void write_shard(const std::string& path, const Tensor& images, PixelScale scale
 }  // namespace
 
 int run_sample(const Args& args) {
-  std::string checkpoint, out;
+  std::string checkpoint, out, device;
   int64_t count = 64, columns = 8, seed_flag = 0;
   FlagParser app("strata sample", kDescription);
   add_checkpoint_flag(app, checkpoint);
+  add_device_flag(app, device);
   app.add_option("--out", out, "a .png (a grid) or an .h5 (a shard)")
       ->type_name("grid.png|images.h5")
       ->required();
@@ -78,7 +79,7 @@ int run_sample(const Args& args) {
   const bool png = out.ends_with(".png"), h5 = out.ends_with(".h5");
   STRATA_CHECK(png || h5, "--out '" << out << "': give a .png (a grid) or an .h5 (a shard)");
 
-  const std::unique_ptr<LoadedRun> run = load_run(checkpoint);
+  const std::unique_ptr<LoadedRun> run = load_run(checkpoint, "", false, device);
   Sequential& g = run->network("generator");
   const uint64_t seed = seed_opt->count() > 0 ? static_cast<uint64_t>(seed_flag) : run->meta.seed;
   const Tensor images = generate_images(g, seed, kLatentSampleGrid, 0, count);

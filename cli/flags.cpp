@@ -157,6 +157,13 @@ CLI::Option* add_data_flag(CLI::App& app, std::string& data) {
       ->required();
 }
 
+CLI::Option* add_device_flag(CLI::App& app, std::string& device) {
+  return app
+      .add_option("--device", device,
+                  "where the networks run: auto, cpu or cuda (default: the run's device key)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
 CLI::Validator existing_path(const std::string& what_to_do) {
   return CLI::Validator(
       [what_to_do](std::string& path) -> std::string {

@@ -38,6 +38,9 @@ CLI::Validator int_range(int64_t min, int64_t max = std::numeric_limits<int64_t>
 // run folder) and --data (a shard, a folder of shards or a glob).
 CLI::Option* add_checkpoint_flag(CLI::App& app, std::string& checkpoint);
 CLI::Option* add_data_flag(CLI::App& app, std::string& data);
+// Their optional --device auto|cpu|cuda: where the networks run ("" when not given: the run's own
+// `device` key).
+CLI::Option* add_device_flag(CLI::App& app, std::string& device);
 
 // An existing file or folder; otherwise "<path>: no such file or folder; <what_to_do>".
 CLI::Validator existing_path(const std::string& what_to_do);

@@ -178,6 +178,9 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
 const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
                                    bool want_input_grad) {
   const StepContext ctx = on_device(step);
+  STRATA_CHECK(dy.device() == device_, "output gradient on " << dy.device().str()
+                                                             << ", but the model lives on "
+                                                             << device_.str());
   STRATA_CHECK(dy.shape() == acts_.back().shape(),
                "output gradient " << dy.shape().str() << " does not match the model output "
                                   << acts_.back().shape().str());

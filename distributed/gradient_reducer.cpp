@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "distributed/staging.h"
 
 namespace strata {
 
@@ -12,15 +13,15 @@ GradientReducer::GradientReducer(Communicator& comm, GradientBuffer buffer, int6
   STRATA_CHECK(bucket_bytes > 0, "bucket_bytes must be positive, got " << bucket_bytes);
   STRATA_CHECK(buffer_.layer_offsets.size() == buffer_.layer_counts.size(),
                "the gradient reducer needs an offset and a count for every layer");
-  // One rank on a host-buffer communicator never communicates: any device will do.
-  const bool on_device = !buffer_.grads.device().is_cpu();
-  STRATA_CHECK((comm.size() == 1 && !comm.device_buffers()) || on_device == comm.device_buffers(),
-               "distributed.backend '"
-                   << comm.name() << "' reduces " << (comm.device_buffers() ? "GPU" : "host")
-                   << " buffers but this model lives on " << (on_device ? "a GPU" : "the CPU")
-                   << " (" << buffer_.grads.device().str() << ")"
-                   << (on_device ? "; use distributed.backend: nccl for a GPU model"
-                                 : "; use distributed.backend: mpi (or auto)"));
+  // A device-buffer communicator needs the gradients on its GPU; a host-buffer one takes any
+  // device's through the staging buffer (and one rank never communicates).
+  const Device device = buffer_.grads.device();
+  STRATA_CHECK(!comm.device_buffers() || device.is_cuda(),
+               "distributed.backend '" << comm.name() << "' reduces GPU buffers but this model "
+                                       << "lives on "
+                                       << (device.is_cpu() ? "the CPU" : device.str())
+                                       << "; use distributed.backend: mpi (or auto)");
+  if (active() && !takes_memory_on(comm, device)) host_ = Tensor(buffer_.grads.shape());
   const int n = static_cast<int>(buffer_.layer_counts.size());
   layer_bucket_.assign(n, -1);
   const int64_t limit = (bucket_bytes + static_cast<int64_t>(sizeof(float)) - 1) /
@@ -87,14 +88,29 @@ void GradientReducer::launch_ready() {
 void GradientReducer::launch(int b) {
   Bucket& bucket = buckets_[b];
   bucket.launch_time = Clock::now();
-  handles_.push_back(comm_.all_reduce_async(buffer_.grads.data() + bucket.offset, bucket.count,
-                                            DataType::kF32, op_));
+  float* data = buffer_.grads.data() + bucket.offset;
+  if (staged()) {
+    Tensor host = Tensor::view(host_.data() + bucket.offset, Shape{bucket.count});
+    copy(host, Tensor::view(data, Shape{bucket.count}, buffer_.grads.device()));
+    data = host.data();
+  }
+  handles_.push_back(comm_.all_reduce_async(data, bucket.count, DataType::kF32, op_));
+}
+
+void GradientReducer::copy_back(int b) {
+  const Bucket& bucket = buckets_[b];
+  Tensor grads = Tensor::view(buffer_.grads.data() + bucket.offset, Shape{bucket.count},
+                              buffer_.grads.device());
+  copy(grads, Tensor::view(host_.data() + bucket.offset, Shape{bucket.count}));
 }
 
 void GradientReducer::finalize() {
   if (!active()) return;
   while (next_launch_ < static_cast<int>(buckets_.size())) launch(next_launch_++);
-  for (auto& h : handles_) h.wait();
+  for (size_t b = 0; b < handles_.size(); ++b) {  // handle b is bucket b's: started in order
+    handles_[b].wait();
+    if (staged()) copy_back(static_cast<int>(b));
+  }
   handles_.clear();  // keeps its capacity
   next_launch_ = 0;
   for (size_t b = 0; b < buckets_.size(); ++b) remaining_[b] = buckets_[b].num_layers;

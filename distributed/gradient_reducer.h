@@ -11,8 +11,14 @@
 // given to the constructor) is started at once. Buckets are always started in bucket order, so
 // every rank issues its collectives in the same order. finalize() starts any bucket not started
 // yet (layers that did not report, e.g. a frozen network) and waits for all of them; call it
-// exactly once per step, after the last backward and before the optimizer step. The buffer may
-// live on a GPU when the communicator takes device buffers (NCCL).
+// exactly once per step, after the last backward and before the optimizer step.
+//
+// The buffer lives on the model's device. A device-buffer communicator (NCCL) reduces it in place
+// on the GPU. A host-buffer communicator (MPI) reduces GPU gradients (or the emulated device's)
+// through a host buffer of the same size, allocated once here: a bucket's gradients are copied
+// to its slice of the host buffer when the bucket starts, reduced there, and copied back in
+// finalize() once its all-reduce is done. A CPU model with a device-buffer communicator is an
+// error.
 //
 // With world size 1 the reducer does nothing (no hook, no copies, no communication). A steady-state
 // step allocates nothing here (the handle vector is sized once).
@@ -72,14 +78,18 @@ class GradientReducer {
   int bucket_of_layer(int i) const { return layer_bucket_[i]; }
   // Whether this reducer communicates at all (world size > 1).
   bool active() const { return comm_.size() > 1; }
+  // Whether buckets go through a host staging buffer.
+  bool staged() const { return !host_.empty(); }
 
  private:
   void launch_ready();  // starts buckets in order while the next one is complete
   void launch(int b);
+  void copy_back(int b);  // a staged bucket's reduced values, from the host buffer
 
   Communicator& comm_;
   GradientBuffer buffer_;
   ReduceOp op_;
+  Tensor host_;  // the staging buffer (host-buffer communicator, gradients on a device)
   std::vector<Bucket> buckets_;
   std::vector<int> layer_bucket_;
   std::vector<int> remaining_;  // per bucket: layers yet to report this step

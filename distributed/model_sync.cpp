@@ -1,6 +1,7 @@
 #include "distributed/model_sync.h"
 
 #include "core/error.h"
+#include "distributed/staging.h"
 
 namespace strata {
 
@@ -8,9 +9,12 @@ void broadcast_model(Communicator& comm, Sequential& model, int root) {
   STRATA_CHECK(root >= 0 && root < comm.size(),
                "broadcast_model: root " << root << " is not a rank of " << comm.size());
   if (comm.size() == 1) return;
+  const Device device = model.device();
+  Tensor staging;  // for a model on a device and a host-buffer communicator
   Tensor& params = model.params();
-  comm.broadcast(params.data(), params.numel(), root);
-  for (Tensor* t : model.state()) comm.broadcast(t->data(), t->numel(), root);
+  broadcast_on(comm, params.data(), params.numel(), device, root, staging, device);
+  for (Tensor* t : model.state())
+    broadcast_on(comm, t->data(), t->numel(), t->device(), root, staging, device);
 }
 
 GradientBuffer gradient_buffer_of(Sequential& model) {

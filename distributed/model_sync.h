@@ -10,8 +10,9 @@
 namespace strata {
 
 // Copies root's flat parameter buffer (model.params()) and every state() tensor (BatchNorm
-// running statistics) into every rank's model. Collective: every rank calls it with a model of the
-// same architecture, built. No-op with world size 1.
+// running statistics) into every rank's model, wherever it lives (staged through the host for a
+// model on a device and a host-buffer communicator). Collective: every rank calls it with a model
+// of the same architecture, built. No-op with world size 1.
 void broadcast_model(Communicator& comm, Sequential& model, int root = 0);
 
 // The model's flat gradient buffer and its layers' slices (the model must be built).

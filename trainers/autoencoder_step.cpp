@@ -8,6 +8,7 @@
 #include "core/ops/corruption.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/fill.h"
+#include "trainers/device_input.h"
 
 namespace strata {
 
@@ -32,7 +33,7 @@ AutoencoderStep::AutoencoderStep(ParallelNet& net, Optimizer& opt, const Autoenc
     penalty_->set_cross_rank_sum(net.cross_rank_sum());  // KL over the global batch
     // The penalty is a loss term: its gradient gets the same n / N as the MSE gradient.
     m.add_output_grad_hook(layer, [this](const Tensor& y, Tensor& dy) {
-      penalty_grad_.resize(dy.shape());
+      size_on(penalty_grad_, dy.shape(), dy.device());
       Backend& backend = backend_for(dy.device());
       dispatch(backend, [&](auto& be) { fill(be, penalty_grad_.data(), dy.numel(), 0.0f); });
       penalty_->add_grad(y, penalty_grad_, penalty_global_batch_);
@@ -47,7 +48,7 @@ const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos
   if (o_.corruption.kind == CorruptionKind::kNone) return x;
   if (o_.corruption.kind == CorruptionKind::kMask && o_.corruption.p == 0.0f) return x;
   if (o_.corruption.kind == CorruptionKind::kGaussian && o_.corruption.stddev == 0.0f) return x;
-  noisy_.resize(x.shape());
+  size_on(noisy_, x.shape(), x.device());
   CorruptionArgs a;
   a.seed = o_.seed;
   a.step = pos.step;
@@ -63,19 +64,20 @@ const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos
   return noisy_;
 }
 
-AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& x, const BatchPosition& pos) {
-  const int64_t n = x.dim(0);
+AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& batch,
+                                                     const BatchPosition& pos) {
+  const int64_t n = batch.dim(0);
   STRATA_CHECK(
       n > 0 && n <= pos.global_batch,
       "a rank's batch of " << n << " samples does not fit a global batch of " << pos.global_batch);
   Sequential& m = pnet_.net();
+  const Tensor& x = on_device(batch, m.device(), x_);
   penalty_global_batch_ = pos.global_batch;  // for the sparsity hook in backward
   const StepContext ctx = train_context(o_.seed, pos);
   const Tensor& in = corrupt(x, pos);
   m.zero_grads();
   const Tensor& y = m.forward(in, ctx);
   const Tensor target = x.reshaped(y.shape());  // reconstruct the clean input
-  dy_.resize(y.shape());
   AutoencoderStepResult r;
   r.mse = mse_.forward_backward(y, target, dy_);
   if (penalty_) r.sparsity = penalty_->value(m.activation(o_.sparsity->layer), pos.global_batch);

@@ -56,7 +56,8 @@ class AutoencoderStep {
   AutoencoderStep(ParallelNet& net, Optimizer& opt, const AutoencoderStepOptions& o);
   AutoencoderStep(const AutoencoderStep&) = delete;
   AutoencoderStep& operator=(const AutoencoderStep&) = delete;
-  // x: this rank's samples [n, sample...]; returns the reconstruction MSE of this rank's samples.
+  // x: this rank's samples [n, sample...], on the network's device or the host (then copied
+  // there); returns the reconstruction MSE of this rank's samples.
   float run(const Tensor& x, const BatchPosition& pos) { return run_full(x, pos).mse; }
   AutoencoderStepResult run_full(const Tensor& x, const BatchPosition& pos);
   // Everything but the optimizer step: afterwards net().grads() holds the gradient of the global
@@ -74,8 +75,8 @@ class AutoencoderStep {
   MSELoss mse_;
   std::optional<SparsityPenalty> penalty_;
   float penalty_scale_ = 1.0f;
-  int64_t penalty_global_batch_ = 0;  // the step's global batch, for the KL means over ranks
-  Tensor noisy_, dy_, penalty_grad_;
+  int64_t penalty_global_batch_ = 0;      // the step's global batch, for the KL means over ranks
+  Tensor x_, noisy_, dy_, penalty_grad_;  // on the network's device
 };
 
 }  // namespace strata

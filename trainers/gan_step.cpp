@@ -8,6 +8,7 @@
 #include "core/ops/fill.h"
 #include "core/ops/normal_draw.h"
 #include "core/rng.h"
+#include "trainers/device_input.h"
 
 namespace strata {
 
@@ -24,6 +25,10 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
   STRATA_CHECK(d.net().output_sample_shape().numel() == 1,
                "the discriminator must give one logit per sample, it gives "
                    << d.net().output_sample_shape().str());
+  STRATA_CHECK(g.net().device() == d.net().device(),
+               "the generator lives on " << g.net().device().str() << " but the discriminator on "
+                                         << d.net().device().str() << "; build both on one device");
+  z_ = Tensor(batched(1, z_sample), g.net().device());
 }
 
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
@@ -54,29 +59,31 @@ void GanStep::draw_latent(int64_t n, const BatchPosition& pos, int d_index) {
 void GanStep::set_label_smoothing(float s) {
   STRATA_CHECK(s >= 0.0f && s < 1.0f, "label smoothing must be in [0, 1), got " << s);
   smoothing_ = s;
-  real_target_ = Tensor();  // refilled by size_labels
+  targets_filled_ = false;  // refilled by size_labels
 }
 
 void GanStep::size_labels(const Shape& logits) {
-  if (ones_.shape() == logits && !real_target_.empty()) return;
-  ones_.resize(logits);
-  zeros_.resize(logits);
-  real_target_.resize(logits);
-  dlogit_.resize(logits);
-  dispatch(backend_for(ones_.device()), [&](auto& be) {
+  if (targets_filled_ && ones_.shape() == logits) return;
+  const Device device = d_.net().device();
+  size_on(ones_, logits, device);
+  size_on(zeros_, logits, device);
+  size_on(real_target_, logits, device);
+  dispatch(backend_for(device), [&](auto& be) {
     fill(be, ones_.data(), ones_.numel(), 1.0f);
     fill(be, zeros_.data(), zeros_.numel(), 0.0f);
     fill(be, real_target_.data(), real_target_.numel(), 1.0f - smoothing_);
   });
+  targets_filled_ = true;
 }
 
-float GanStep::d_step(const Tensor& real, const BatchPosition& pos, int d_index) {
-  const int64_t n = real.dim(0);
+float GanStep::d_step(const Tensor& real_batch, const BatchPosition& pos, int d_index) {
+  const int64_t n = real_batch.dim(0);
   STRATA_CHECK(
       n > 0 && n <= pos.global_batch,
       "a rank's batch of " << n << " samples does not fit a global batch of " << pos.global_batch);
   Sequential& g = g_.net();
   Sequential& d = d_.net();
+  const Tensor& real = on_device(real_batch, d.device(), real_);
   const StepContext ctx = train_context(seed_, pos);
   pos_ = pos;
   scale_ = ParallelNet::grad_scale(n, pos.global_batch);

@@ -40,17 +40,19 @@ inline uint32_t d_step_latent_index(int d_index) {
   return d_index == 0 ? 0u : 16u + static_cast<uint32_t>(d_index);
 }
 
-// z [n, z_sample...] with row i ~ N(0, 1) from (seed, kLatent, index, step, first_sample + i).
+// z [n, z_sample...] with row i ~ N(0, 1) from (seed, kLatent, index, step, first_sample + i),
+// drawn on z's device (z is resized there).
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
                   uint64_t step, int64_t first_sample);
 
 class GanStep {
  public:
-  // z_sample: the shape of one latent vector ({100} or {100, 1, 1}).
+  // z_sample: the shape of one latent vector ({100} or {100, 1, 1}). G and D live on one device,
+  // where the step keeps its latent vectors and targets.
   GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& opt_d, const Shape& z_sample,
           uint64_t seed);
-  // real: this rank's samples; d_index: which of the step's D steps (keys its z). Returns D's
-  // loss.
+  // real: this rank's samples (on the networks' device, or the host: then copied there); d_index:
+  // which of the step's D steps (keys its z). Returns D's loss.
   float d_step(const Tensor& real, const BatchPosition& pos, int d_index = 0);
   // Trains G on the fake of the last d_step (same batch size and position). Returns G's loss.
   float g_step();
@@ -76,7 +78,8 @@ class GanStep {
   Shape z_sample_;
   uint64_t seed_;
   BCEWithLogitsLoss bce_;
-  Tensor z_, ones_, zeros_, real_target_, dlogit_;
+  Tensor real_, z_, ones_, zeros_, real_target_, dlogit_;  // on the networks' device
+  bool targets_filled_ = false;   // ones_, zeros_, real_target_ hold their values
   const Tensor* fake_ = nullptr;  // G's output of the last d_step
   BatchPosition pos_;
   float scale_ = 1.0f;

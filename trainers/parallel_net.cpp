@@ -14,7 +14,7 @@ ParallelNet::ParallelNet(Sequential& net, Communicator& comm, const ParallelOpti
   reducer_ = std::make_unique<GradientReducer>(comm, gradient_buffer_of(net), o.bucket_bytes,
                                                ReduceOp::kSum);
   broadcast_model(comm, net, 0);
-  if (comm.size() > 1) rank_sum_ = std::make_unique<CommCrossRankSum>(comm);
+  if (comm.size() > 1) rank_sum_ = std::make_unique<CommCrossRankSum>(comm, net.device());
   if (o.sync_batchnorm && rank_sum_) {
     net.set_cross_rank_sum(rank_sum_.get());
     bn_synced_ = true;

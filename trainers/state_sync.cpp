@@ -1,6 +1,7 @@
 #include "trainers/state_sync.h"
 
 #include "core/error.h"
+#include "distributed/staging.h"
 
 namespace strata {
 
@@ -11,6 +12,7 @@ int64_t broadcast_value(Communicator& comm, int64_t v, int root) {
 
 void broadcast_state(Communicator& comm, StateRegistry& state, int root) {
   if (comm.size() == 1) return;
+  Tensor staging;  // for tensors in memory the communicator does not take
   for (const StateItem& it : state.items()) {
     const int64_t n = broadcast_value(comm, it.tensor->numel(), root);
     if (it.tensor->numel() != n) {
@@ -18,9 +20,9 @@ void broadcast_state(Communicator& comm, StateRegistry& state, int root) {
                                                      << it.tensor->numel() << " values here but "
                                                      << n << " on rank " << root
                                                      << "; every rank must build the same model");
-      it.tensor->resize(Shape{n});
+      *it.tensor = Tensor(Shape{n}, it.device);
     }
-    comm.broadcast(it.tensor->data(), n, root);
+    broadcast_on(comm, it.tensor->data(), n, it.tensor->device(), root, staging, it.device);
   }
 }
 

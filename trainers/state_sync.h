@@ -13,7 +13,9 @@ namespace strata {
 
 // v on root, as every rank gets it (collective).
 int64_t broadcast_value(Communicator& comm, int64_t v, int root = 0);
-// Broadcasts every registered tensor from root; empty tensors on other ranks are resized first.
+// Broadcasts every registered tensor from root, wherever it lives (staged through memory the
+// communicator takes: distributed/staging.h); empty tensors on other ranks are made first, on
+// their item's device.
 void broadcast_state(Communicator& comm, StateRegistry& state, int root = 0);
 // Broadcasts the position of meta from root (one collective).
 void broadcast_position(Communicator& comm, CheckpointMeta& meta, int root = 0);

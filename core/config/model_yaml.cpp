@@ -301,10 +301,10 @@ ModelSpec parse_model(const YamlMap& section) {
   return spec;
 }
 
-Sequential ModelSpec::build(uint64_t seed) const {
+Sequential ModelSpec::build(uint64_t seed, Device device) const {
   Sequential model;
   for (const LayerSpec& l : layers) model.add(l.make(), l.name);
-  model.build(input_shape, seed);
+  model.build(input_shape, seed, device);
   return model;
 }
 

@@ -57,8 +57,9 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;
   Shape output_shape() const;  // one sample
 
-  // A built model (parameters initialised from `seed`).
-  Sequential build(uint64_t seed) const;
+  // A built model on `device` (parameters initialised from `seed`, the same values on every
+  // device).
+  Sequential build(uint64_t seed, Device device = Device::cpu()) const;
 };
 
 // The layer types parse_model knows, in the order error messages list them.

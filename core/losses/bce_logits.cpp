@@ -9,6 +9,7 @@ namespace strata {
 namespace {
 
 void check_shapes(const Tensor& pred, const Tensor& target) {
+  check_same_device("bce_logits", pred, target);
   STRATA_CHECK(pred.shape() == target.shape(),
                "bce_logits: logits " << pred.shape().str() << " and target " << target.shape().str()
                                      << " differ in shape; give one target in [0, 1] per logit");
@@ -19,7 +20,7 @@ void check_shapes(const Tensor& pred, const Tensor& target) {
 
 float BCEWithLogitsLoss::forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) {
   check_shapes(pred, target);
-  if (dpred.shape() != pred.shape()) dpred.resize(pred.shape());
+  prepare_grad(pred, dpred);
   float* loss = value_.on(pred.device());
   dispatch(backend_for(pred.device()), [&](auto& be) {
     bce_logits_forward_backward(be, pred.numel(), pred.data(), target.data(), dpred.data(), loss);

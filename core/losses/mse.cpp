@@ -9,6 +9,7 @@ namespace strata {
 namespace {
 
 void check_shapes(const Tensor& pred, const Tensor& target) {
+  check_same_device("mse", pred, target);
   STRATA_CHECK(pred.shape() == target.shape(),
                "mse: prediction " << pred.shape().str() << " and target " << target.shape().str()
                                   << " differ in shape; the target must have the model output's "
@@ -20,7 +21,7 @@ void check_shapes(const Tensor& pred, const Tensor& target) {
 
 float MSELoss::forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) {
   check_shapes(pred, target);
-  if (dpred.shape() != pred.shape()) dpred.resize(pred.shape());
+  prepare_grad(pred, dpred);
   float* loss = value_.on(pred.device());
   dispatch(backend_for(pred.device()), [&](auto& be) {
     mse_forward_backward(be, pred.numel(), pred.data(), target.data(), dpred.data(), loss);

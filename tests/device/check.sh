@@ -12,7 +12,9 @@
 #   train     strata_test_bench_gpu: 10 steps of each benchmark model on the GPU against the CPU,
 #             two GPU runs bitwise equal
 #   sanitize  compute-sanitizer memcheck and racecheck on a few training steps
-#   nccl      the NCCL backend with one rank; two ranks on one GPU refused with a clear error
+#   nccl      the NCCL backend with one rank; two ranks on one GPU refused with a clear error; the
+#             launcher (one rank per GPU) training the smoke autoencoder on the GPU, with NCCL and
+#             with MPI; NCCL with a CPU model refused with a clear error
 #   bench     strata bench --device cuda beside bench/pytorch_ref.py --device cuda, four models
 # Without a GPU (a dry run) every stage ends within seconds saying why.
 set -uo pipefail
@@ -99,6 +101,30 @@ st_nccl() {
   elif ! grep -q "start at most one rank per GPU" "$OUT/logs/nccl_two_ranks.log"; then
     echo "two ranks on one GPU: no clear error"; rc=1
   fi
+  local work gpus
+  work=$(mktemp -d)
+  strata data convert --format synthetic --count 512 --shape 1,8,8 --classes 4 \
+    --out "$work/syn" > /dev/null || rc=1
+  gpus=$(nvidia-smi -L | grep -c '^GPU')
+  local data=(--set data.train="$work/syn" --set data.test="$work/syn")
+  echo "--- launcher, device cuda, backend nccl"
+  launch/run_local.sh -b /tmp/strata-pack configs/smoke/autoencoder.yaml "${data[@]}" \
+    --set device=cuda --set distributed.backend=nccl --run-dir "$work/run1" > "$work/run1.log" 2>&1 \
+    || { tail -5 "$work/run1.log"; rc=1; }
+  grep -q "$gpus rank(s)" "$work/run1.log" || { echo "launcher: not one rank per GPU"; rc=1; }
+  grep -q "device: cuda:0" "$work/run1.log" || { echo "launcher run: not on the GPU"; rc=1; }
+  echo "--- 2 ranks, device cuda, backend mpi (gradients staged through the host)"
+  mpirun -np 2 strata train configs/smoke/autoencoder.yaml "${data[@]}" --set device=cuda \
+    --set distributed.backend=mpi --run-dir "$work/run3" > "$work/run3.log" 2>&1 \
+    || { tail -5 "$work/run3.log"; rc=1; }
+  echo "--- backend nccl with a CPU model: refused"
+  if launch/run_local.sh -b /tmp/strata-pack configs/smoke/autoencoder.yaml "${data[@]}" \
+    --set device=cpu --set distributed.backend=nccl --run-dir "$work/run2" > "$work/run2.log" 2>&1; then
+    echo "nccl with a CPU model was not refused"; rc=1
+  elif ! grep -q "this model lives on the CPU" "$work/run2.log"; then
+    tail -5 "$work/run2.log"; echo "nccl with a CPU model: no clear error"; rc=1
+  fi
+  rm -rf "$work"
   exit $rc
 }
 
@@ -118,10 +144,10 @@ st_bench() {
 }
 
 stage setup 40 st_setup
-stage ops 110 st_ops
+stage ops 100 st_ops
 stage train 100 st_train
-stage sanitize 100 st_sanitize
-stage nccl 40 st_nccl
+stage sanitize 90 st_sanitize
+stage nccl 60 st_nccl
 stage bench 80 st_bench
 
 echo

@@ -30,8 +30,9 @@ constexpr int64_t kGlobalBatch = 12;  // divisible by every world size tested (1
 constexpr int kSteps = 5;
 constexpr uint64_t kSeed = 11;
 
-// Dense(h) / ReLU / ... / Dense(kFeatures) / Sigmoid, one hidden Dense+ReLU per entry of hidden.
-Sequential make_autoencoder(const std::vector<int64_t>& hidden) {
+// Dense(h) / ReLU / ... / Dense(kFeatures) / Sigmoid, one hidden Dense+ReLU per entry of hidden,
+// built on `device`.
+Sequential make_autoencoder(const std::vector<int64_t>& hidden, Device device = Device::cpu()) {
   Sequential net;
   for (int64_t h : hidden) {
     DenseOptions o;
@@ -43,7 +44,7 @@ Sequential make_autoencoder(const std::vector<int64_t>& hidden) {
   o.units = kFeatures;
   net.add(std::make_unique<Dense>(o));
   net.add(std::make_unique<Activation>(ActivationKind::kSigmoid));
-  net.build(Shape{kFeatures}, kSeed);
+  net.build(Shape{kFeatures}, kSeed, device);
   return net;
 }
 
@@ -61,26 +62,29 @@ struct Trained {
 };
 
 std::vector<float> copy_of(const Tensor& t) {
-  return std::vector<float>(t.data(), t.data() + t.numel());
+  const Tensor host = t.to(Device::cpu());
+  return std::vector<float>(host.data(), host.data() + host.numel());
 }
 
-// Trains K steps on this rank's contiguous slice of each global batch.
-Trained train(Communicator& comm, int64_t bucket_bytes) {
+// Trains K steps on this rank's contiguous slice of each global batch, with the model on `device`.
+Trained train(Communicator& comm, int64_t bucket_bytes, Device device = Device::cpu()) {
   const int64_t local = kGlobalBatch / comm.size();
   const int64_t first = comm.rank() * local;
-  Sequential net = make_autoencoder({8});
+  Sequential net = make_autoencoder({8}, device);
   GradientReducer reducer(comm, gradient_buffer_of(net), bucket_bytes);
+  EXPECT_EQ(reducer.staged(), comm.size() > 1 && !device.is_cpu());
   report_grads_to(net, &reducer);
   AdamOptions ao;
   ao.lr = 1e-2f;
   Adam adam(ao);
   MSELoss mse;
   Tensor global(Shape{kGlobalBatch, kFeatures});
-  Tensor dy(Shape{local, kFeatures});
+  Tensor dy(Shape{local, kFeatures}, device);
   Trained out;
   for (int step = 0; step < kSteps; ++step) {
     fill_global_batch(global, step);
-    Tensor x = Tensor::view(global.data() + first * kFeatures, Shape{local, kFeatures});
+    const Tensor x =
+        Tensor::view(global.data() + first * kFeatures, Shape{local, kFeatures}).to(device);
     StepContext ctx;
     ctx.step = step;
     ctx.sample_offset = step * kGlobalBatch + first;
@@ -185,6 +189,20 @@ TEST(GradientReducer, RanksTrainTheModelOfOneRankWithTheWholeBatch) {
       for (int64_t i = 0; i < n; ++i) errors += all[r * n + i] != got.params[i];
     EXPECT_EQ(global_errors(*g_comm, grad_errors), 0) << "step 0 gradients, bucket bytes " << bytes;
     EXPECT_EQ(global_errors(*g_comm, errors), 0) << "parameters, bucket bytes " << bytes;
+  }
+}
+
+// A model on a device (the emulated one stands for a GPU) under a host-buffer communicator: the
+// buckets go through the host buffer and training gives the CPU model's values bit for bit.
+TEST(GradientReducer, DeviceGradientsAreStagedThroughTheHost) {
+  ASSERT_EQ(kGlobalBatch % g_comm->size(), 0) << "run with 1, 2, 3 or 4 ranks";
+  ASSERT_FALSE(g_comm->device_buffers());
+  for (int64_t bytes : {GradientReducer::kDefaultBucketBytes, int64_t{1}, int64_t{600}}) {
+    const Trained want = train(*g_comm, bytes);
+    const Trained got = train(*g_comm, bytes, Device::emulated());
+    int64_t errors = got.first_grads != want.first_grads;
+    errors += got.params != want.params;
+    EXPECT_EQ(global_errors(*g_comm, errors), 0) << "bucket bytes " << bytes;
   }
 }
 

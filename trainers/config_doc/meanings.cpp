@@ -23,7 +23,8 @@ const std::vector<KeyMeaning>& key_meanings() {
        "Where each rank trains: `auto` (its GPU when the build has CUDA and one is visible, else "
        "the CPU), `cpu`, or `cuda` (an error where no GPU is visible or the build has no CUDA). "
        "Under mpirun or srun each rank takes GPU local_rank % (GPUs on its node); hide GPUs with "
-       "CUDA_VISIBLE_DEVICES."},
+       "CUDA_VISIBLE_DEVICES. A run may continue (--resume) on another device than the one it "
+       "started on."},
       {"", "data", "", "The training and test shards."},
       {"", "distributed", "", "How the ranks talk; the defaults suit one node and many."},
       {"", "checkpoint", "", "When checkpoints are written and how many are kept."},

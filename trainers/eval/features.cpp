@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "trainers/device_input.h"
 
 namespace strata {
 
@@ -17,9 +18,9 @@ StepContext eval_context() {
   return ctx;
 }
 
-// The first m rows of t as a view.
+// The first m rows of t as a view (on t's device).
 Tensor rows(const Tensor& t, int64_t m, const Shape& sample) {
-  return Tensor::view(const_cast<float*>(t.data()), batched(m, sample));
+  return Tensor::view(const_cast<float*>(t.data()), batched(m, sample), t.device());
 }
 
 }  // namespace
@@ -40,8 +41,9 @@ void for_each_batch(const DatasetInfo& info, PixelScale scale, int64_t count, in
   for (int64_t done = 0; done < total;) {
     const Batch& b = reader.next();
     const int64_t m = std::min(b.size, total - done);
-    const Tensor labels =
-        b.labels.empty() ? Tensor() : Tensor::view(const_cast<float*>(b.labels.data()), Shape{m});
+    const Tensor labels = b.labels.empty() ? Tensor()
+                                           : Tensor::view(const_cast<float*>(b.labels.data()),
+                                                          Shape{m}, b.labels.device());
     fn(rows(b.images, m, image), labels);
     done += m;
   }
@@ -49,6 +51,8 @@ void for_each_batch(const DatasetInfo& info, PixelScale scale, int64_t count, in
 
 void rescale(Tensor& images, PixelScale from, PixelScale to) {
   if (from == to) return;
+  STRATA_CHECK(images.on_cpu(),
+               "rescale works on host images; these are on " << images.device().str());
   STRATA_CHECK(from != PixelScale::kNone && to != PixelScale::kNone,
                "pixels stored as is (scale: none) cannot be converted to another scale");
   // unit -> symmetric: 2x - 1; symmetric -> unit: (x + 1) / 2.
@@ -64,7 +68,8 @@ int64_t feature_dim(Sequential& classifier) {
                "layer); this one has "
                    << classifier.num_layers());
   // The output shape of layer num_layers() - 2 for one sample: run one zero sample through it.
-  const Tensor x = Tensor::zeros(batched(1, classifier.input_sample_shape()));
+  const Tensor x =
+      Tensor::zeros(batched(1, classifier.input_sample_shape())).to(classifier.device());
   classifier.forward(x, eval_context());
   return classifier.activation(classifier.num_layers() - 2).numel();
 }
@@ -75,8 +80,10 @@ void add_features(Sequential& classifier, const Tensor& images, FeatureStats& st
   STRATA_CHECK(images.numel() == n * in.numel(), "images " << images.shape().str()
                                                            << " do not fit the classifier's input "
                                                            << in.str());
-  classifier.forward(images.reshaped(batched(n, in)), eval_context());
-  const Tensor& f = classifier.activation(classifier.num_layers() - 2);
+  Tensor on_net;  // the images on the classifier's device (when elsewhere)
+  classifier.forward(on_device(images, classifier.device(), on_net).reshaped(batched(n, in)),
+                     eval_context());
+  const Tensor f = classifier.activation(classifier.num_layers() - 2).to(Device::cpu());
   STRATA_CHECK(f.numel() == n * stats.dim(), "the classifier's features "
                                                  << f.shape().str() << " are not " << n
                                                  << " rows of " << stats.dim());
@@ -100,9 +107,13 @@ EvalResult reconstruction_mse(Sequential& autoencoder, const DatasetInfo& info, 
   double sum = 0;
   EvalResult r;
   const Shape in = autoencoder.input_sample_shape();
-  for_each_batch(info, scale, count, batch, [&](const Tensor& x, const Tensor&) {
-    const int64_t m = x.dim(0);
-    const Tensor& y = autoencoder.forward(x.reshaped(batched(m, in)), eval_context());
+  Tensor on_net, host_x, host_y;  // copies to the network's device and back (when needed)
+  for_each_batch(info, scale, count, batch, [&](const Tensor& images, const Tensor&) {
+    const int64_t m = images.dim(0);
+    const Tensor& out = autoencoder.forward(
+        on_device(images, autoencoder.device(), on_net).reshaped(batched(m, in)), eval_context());
+    const Tensor& x = on_host(images, host_x);
+    const Tensor& y = on_host(out, host_y);
     for (int64_t i = 0; i < x.numel(); ++i) {
       const double d = static_cast<double>(y[i]) - x[i];
       sum += d * d;
@@ -123,9 +134,13 @@ EvalResult accuracy(Sequential& classifier, const DatasetInfo& info, PixelScale 
   const int64_t k = classifier.output_sample_shape().numel();
   int64_t right = 0;
   EvalResult r;
-  for_each_batch(info, scale, count, batch, [&](const Tensor& x, const Tensor& labels) {
+  Tensor on_net, host_y, host_labels;  // copies to the network's device and back (when needed)
+  for_each_batch(info, scale, count, batch, [&](const Tensor& x, const Tensor& batch_labels) {
     const int64_t m = x.dim(0);
-    const Tensor& y = classifier.forward(x.reshaped(batched(m, in)), eval_context());
+    const Tensor& out = classifier.forward(
+        on_device(x, classifier.device(), on_net).reshaped(batched(m, in)), eval_context());
+    const Tensor& y = on_host(out, host_y);
+    const Tensor& labels = on_host(batch_labels, host_labels);
     for (int64_t i = 0; i < m; ++i) {
       const float* row = y.data() + i * k;
       const int64_t best = std::max_element(row, row + k) - row;

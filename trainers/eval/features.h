@@ -18,20 +18,20 @@ namespace strata {
 
 // Calls fn(images, labels) for the first `count` samples of `info` (all of them when count <= 0),
 // in file order, at most `batch` at a time: images [m, C, H, W] scaled as `scale` says, labels [m]
-// (empty when the data set has none).
+// (empty when the data set has none), where the reader delivers them (the host or a device).
 using BatchFn = std::function<void(const Tensor& images, const Tensor& labels)>;
 void for_each_batch(const DatasetInfo& info, PixelScale scale, int64_t count, int64_t batch,
                     const BatchFn& fn);
 
-// Maps pixel values from one scale to another in place (through the stored 0..255 range:
-// unit x = raw / 255, symmetric x = raw / 127.5 - 1). kNone cannot be converted to or from
-// another scale.
+// Maps pixel values of host images from one scale to another in place (through the stored
+// 0..255 range: unit x = raw / 255, symmetric x = raw / 127.5 - 1). kNone cannot be converted to
+// or from another scale.
 void rescale(Tensor& images, PixelScale from, PixelScale to);
 
 // The length of the classifier's feature vector (the input of its last layer).
 int64_t feature_dim(Sequential& classifier);
-// Runs the classifier on images ([n, ...] with its input's values per row) in eval mode and adds
-// the feature vectors to stats.
+// Runs the classifier on images ([n, ...] with its input's values per row; on any device) in eval
+// mode and adds the feature vectors (read back to the host) to stats.
 void add_features(Sequential& classifier, const Tensor& images, FeatureStats& stats);
 
 struct EvalResult {

@@ -19,6 +19,8 @@ void FeatureStats::add(const Tensor& features) {
   const int64_t n = features.rank() == 0 ? 0 : features.dim(0);
   STRATA_CHECK(n > 0 && features.numel() == n * dim_,
                "features " << features.shape().str() << " are not rows of " << dim_ << " values");
+  STRATA_CHECK(features.on_cpu(), "feature statistics are taken on the host; the features are on "
+                                      << features.device().str() << ": copy them first");
   add(features.data(), n);
 }
 

@@ -24,7 +24,7 @@ namespace strata {
 class FeatureStats {
  public:
   explicit FeatureStats(int64_t dim);
-  // features: [n, dim] (or [n, ...] with dim values per row).
+  // features: [n, dim] (or [n, ...] with dim values per row), on the host.
   void add(const Tensor& features);
   // rows: n x dim values, row-major.
   void add(const float* rows, int64_t n);

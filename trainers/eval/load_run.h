@@ -1,7 +1,8 @@
 // A trained run brought back from its checkpoint, for the commands that use trained networks
-// (`strata sample`, `strata eval`): the checkpoint's config is parsed again (parse_experiment),
-// the kind builds its networks on one process (LocalCommunicator) and the checkpoint's tensors are
-// read into them.
+// (`strata encode`, `strata sample`, `strata eval`): the checkpoint's config is parsed again
+// (parse_experiment), the kind builds its networks on one process (LocalCommunicator) on the
+// device the config's `device` key selects here (a checkpoint written on one device loads on any
+// other), and the checkpoint's tensors are read into them. Results are read back explicitly.
 #pragma once
 
 #include <memory>
@@ -22,6 +23,7 @@ struct LoadedRun {
   CheckpointMeta meta;
   Experiment experiment;
   LocalCommunicator comm;
+  Device device;                      // where the networks live
   std::unique_ptr<DatasetInfo> data;  // the data set given to load_run, if any
   std::unique_ptr<Trainer> trainer;
   StateRegistry state;
@@ -39,8 +41,10 @@ struct LoadedRun {
 // data_pattern: shards the networks will see (checked against them by the kind's build), or "".
 // initial_weights: leave the networks as the run built them from its seed (the state before its
 // first step: the baseline a trained run is compared with) instead of reading the checkpoint.
+// device: "auto", "cpu" or "cuda" (core/device_select.h) for where the networks are built, or ""
+// for the run's own `device` key.
 std::unique_ptr<LoadedRun> load_run(const std::string& path_or_dir,
                                     const std::string& data_pattern = "",
-                                    bool initial_weights = false);
+                                    bool initial_weights = false, const std::string& device = "");
 
 }  // namespace strata

@@ -14,7 +14,7 @@ namespace {
 class AutoencoderTrainer final : public Trainer {
  public:
   AutoencoderTrainer(const AutoencoderConfig& c, const TrainerContext& ctx)
-      : model_(c.model.build(ctx.seed)) {
+      : model_(c.model.build(ctx.seed, ctx.device)) {
     ReconstructionPhaseOptions o;
     o.name = "train";
     o.epochs = c.epochs;
@@ -25,7 +25,7 @@ class AutoencoderTrainer final : public Trainer {
   std::vector<Phase*> phases() override { return {phase_.get()}; }
   void register_state(StateRegistry& state) override {
     state.add_network("autoencoder", model_);
-    state.add_optimizer("autoencoder", phase_->optimizer());
+    state.add_optimizer("autoencoder", phase_->optimizer(), model_.device());
   }
   Sequential* network(const std::string& role) override {
     return role == "autoencoder" ? &model_ : nullptr;

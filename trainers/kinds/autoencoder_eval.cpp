@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/losses/loss.h"
+#include "trainers/device_input.h"
 
 namespace strata {
 
@@ -53,13 +54,16 @@ void for_each_test_batch(const EvalData& d, bool need_labels,
 Metrics evaluate_reconstruction(const EvalData& d, const ReconstructFn& run) {
   if (!d.test) return {};
   double sum = 0, seen = 0;
+  Tensor host_target, host_out;  // the network's values read back (when on a device)
   for_each_test_batch(d, false, [&](const Tensor& images, const Tensor&, int64_t valid) {
-    const auto [target, out] = run(images);
+    const auto [device_target, device_out] = run(images);
     const int64_t n = images.dim(0);
-    const int64_t per = out->numel() / n;
-    STRATA_CHECK(target->numel() == out->numel(), "reconstruction " << out->shape().str()
-                                                                    << " does not match target "
-                                                                    << target->shape().str());
+    const int64_t per = device_out->numel() / n;
+    STRATA_CHECK(device_target->numel() == device_out->numel(),
+                 "reconstruction " << device_out->shape().str() << " does not match target "
+                                   << device_target->shape().str());
+    const Tensor* target = &on_host(*device_target, host_target);
+    const Tensor* out = &on_host(*device_out, host_out);
     double batch_sum = 0;
     for (int64_t i = 0; i < valid * per; ++i) {
       const double e = static_cast<double>((*out)[i]) - (*target)[i];
@@ -78,25 +82,28 @@ Metrics evaluate_classification(const EvalData& d,
                                 const std::function<const Tensor&(const Tensor&)>& logits) {
   if (!d.test) return {};
   double correct = 0, loss = 0, seen = 0;
-  for_each_test_batch(d, true, [&](const Tensor& images, const Tensor& labels, int64_t valid) {
-    const Tensor& z = logits(images);
-    const int64_t k = z.numel() / images.dim(0);
-    for (int64_t i = 0; i < valid; ++i) {
-      const float* row = z.data() + i * k;
-      const int64_t label = static_cast<int64_t>(labels[i]);
-      STRATA_CHECK(label >= 0 && label < k,
-                   "test label " << label << " is outside the " << k << " classes of the model");
-      int64_t best = 0;
-      float mx = row[0];
-      for (int64_t c = 1; c < k; ++c)
-        if (row[c] > mx) mx = row[c], best = c;
-      double se = 0;
-      for (int64_t c = 0; c < k; ++c) se += std::exp(static_cast<double>(row[c]) - mx);
-      loss += std::log(se) + mx - row[label];
-      correct += best == label ? 1.0 : 0.0;
-    }
-    seen += static_cast<double>(valid);
-  });
+  Tensor host_logits, host_labels;  // read back (when on a device)
+  for_each_test_batch(
+      d, true, [&](const Tensor& images, const Tensor& batch_labels, int64_t valid) {
+        const Tensor& z = on_host(logits(images), host_logits);
+        const Tensor& labels = on_host(batch_labels, host_labels);
+        const int64_t k = z.numel() / images.dim(0);
+        for (int64_t i = 0; i < valid; ++i) {
+          const float* row = z.data() + i * k;
+          const int64_t label = static_cast<int64_t>(labels[i]);
+          STRATA_CHECK(label >= 0 && label < k, "test label " << label << " is outside the " << k
+                                                              << " classes of the model");
+          int64_t best = 0;
+          float mx = row[0];
+          for (int64_t c = 1; c < k; ++c)
+            if (row[c] > mx) mx = row[c], best = c;
+          double se = 0;
+          for (int64_t c = 0; c < k; ++c) se += std::exp(static_cast<double>(row[c]) - mx);
+          loss += std::log(se) + mx - row[label];
+          correct += best == label ? 1.0 : 0.0;
+        }
+        seen += static_cast<double>(valid);
+      });
   double totals[3] = {correct, loss, seen};
   d.comm->all_reduce(totals, 3, DataType::kF64, ReduceOp::kSum);
   if (totals[2] <= 0) return {};
@@ -112,10 +119,7 @@ Tensor read_sample_images(const DatasetInfo& info, const DataConfig& dc, int64_t
   ro.scale = dc.scale;
   DataReader reader(info, ro);
   reader.start(0, 0);
-  const Batch& b = reader.next();
-  Tensor out(b.images.shape());
-  out.copy_from(b.images);
-  return out;
+  return reader.next().images.to(Device::cpu());
 }
 
 void pixel_range(PixelScale s, float* low, float* high) {

@@ -29,22 +29,24 @@ EvalData eval_data(const TrainerContext& ctx);
 StepContext eval_context();
 
 // Calls fn(images [n, C, H, W], labels [n] or empty, valid) for this rank's share of every test
-// batch; rows [0, valid) are real samples.
+// batch, as the reader delivers them (on the host or a device); rows [0, valid) are real samples.
 void for_each_test_batch(const EvalData& d, bool need_labels,
                          const std::function<void(const Tensor&, const Tensor&, int64_t)>& fn);
 
 // Mean per-sample MSE over the test set: run(images) returns (target, reconstruction), both
-// [n, ...] with the same number of values per sample. {"test_mse", m}; {} without a test set.
+// [n, ...] with the same number of values per sample, on any device (read back to the host).
+// {"test_mse", m}; {} without a test set.
 using ReconstructFn = std::function<std::pair<const Tensor*, const Tensor*>(const Tensor& images)>;
 Metrics evaluate_reconstruction(const EvalData& d, const ReconstructFn& run);
 
-// Accuracy and mean cross-entropy over the test set: logits(images) returns [n, classes].
+// Accuracy and mean cross-entropy over the test set: logits(images) returns [n, classes] on any
+// device (read back to the host).
 // {"test_accuracy", a, "test_loss", l}; {} without a test set.
 Metrics evaluate_classification(const EvalData& d,
                                 const std::function<const Tensor&(const Tensor&)>& logits);
 
-// The first `count` samples of `info` (no shuffle, one process), scaled as the data section says:
-// the inputs shown in sample pictures. Not collective.
+// The first `count` samples of `info` (no shuffle, one process), scaled as the data section says,
+// on the host: the inputs shown in sample pictures. Not collective.
 Tensor read_sample_images(const DatasetInfo& info, const DataConfig& dc, int64_t count);
 
 // The picture value range of a pixel scale: unit [0, 1], symmetric [-1, 1].

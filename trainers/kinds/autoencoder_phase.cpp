@@ -2,6 +2,7 @@
 #include "trainers/kinds/autoencoder_phase.h"
 
 #include "core/error.h"
+#include "trainers/device_input.h"
 #include "trainers/plot/png_grid.h"
 
 namespace strata {
@@ -32,8 +33,9 @@ void ReconstructionPhase::ensure_prepared() {
   prepared_ = true;
 }
 
-const Tensor& ReconstructionPhase::input_of(const Tensor& images) {
-  const int64_t n = images.dim(0);
+const Tensor& ReconstructionPhase::input_of(const Tensor& batch_images) {
+  const int64_t n = batch_images.dim(0);
+  const Tensor& images = on_device(batch_images, net_.device(), images_);
   if (!prefix_) {
     input_ = images.reshaped(batched(n, net_.input_sample_shape()));
     return input_;
@@ -66,12 +68,13 @@ void ReconstructionPhase::write_samples(const std::string& samples_dir, const st
   if (!o_.pictures || prefix_ || !pictures_from_ || !data_) return;
   if (sample_images_.empty()) sample_images_ = read_sample_images(*pictures_from_, *data_, 32);
   const int64_t n = sample_images_.dim(0);
-  const Tensor& y =
-      net_.forward(sample_images_.reshaped(batched(n, net_.input_sample_shape())), eval_context());
+  const Tensor& x = on_device(sample_images_, net_.device(), images_);
+  const Tensor& y = net_.forward(x.reshaped(batched(n, net_.input_sample_shape())), eval_context());
+  const Tensor out = y.to(Device::cpu());
   float low = 0, high = 1;
   pixel_range(data_->scale, &low, &high);
   write_png_pairs(samples_dir + "/" + tag + ".png", sample_images_,
-                  y.reshaped(sample_images_.shape()), 8, low, high);
+                  out.reshaped(sample_images_.shape()), 8, low, high);
 }
 
 }  // namespace strata

@@ -50,7 +50,8 @@ class ReconstructionPhase final : public Phase {
 
  private:
   void ensure_prepared();
-  // The network's input for a batch of images: the images themselves, or the prefix's output.
+  // The network's input for a batch of images (on the host or the network's device): the images
+  // on the device, or the prefix's output.
   const Tensor& input_of(const Tensor& images);
 
   ReconstructionPhaseOptions o_;
@@ -65,7 +66,9 @@ class ReconstructionPhase final : public Phase {
   std::function<void(bool)> on_begin_;
   std::function<void()> prepare_;
   bool prepared_ = false;
-  Tensor input_, sample_images_;
+  Tensor input_;
+  Tensor images_;         // a batch's images copied to the network's device (when not there)
+  Tensor sample_images_;  // the pictures' inputs, on the host
 };
 
 }  // namespace strata

@@ -11,13 +11,13 @@ namespace {
 class ClassifierTrainer final : public Trainer {
  public:
   ClassifierTrainer(const ClassifierConfig& c, const TrainerContext& ctx)
-      : model_(c.model.build(ctx.seed)) {
+      : model_(c.model.build(ctx.seed, ctx.device)) {
     phase_ = std::make_unique<ClassifierPhase>("train", c.epochs, model_, c.optimizer(), ctx);
   }
   std::vector<Phase*> phases() override { return {phase_.get()}; }
   void register_state(StateRegistry& state) override {
     state.add_network("classifier", model_);
-    state.add_optimizer("classifier", phase_->optimizer());
+    state.add_optimizer("classifier", phase_->optimizer(), model_.device());
   }
   Sequential* network(const std::string& role) override {
     return role == "classifier" || role == "features" ? &model_ : nullptr;

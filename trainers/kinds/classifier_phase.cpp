@@ -1,6 +1,8 @@
 // ClassifierPhase (trainers/kinds/classifier_phase.h): one supervised phase.
 #include "trainers/kinds/classifier_phase.h"
 
+#include "trainers/device_input.h"
+
 namespace strata {
 
 ClassifierPhase::ClassifierPhase(std::string name, int64_t epochs, Sequential& net,
@@ -21,8 +23,9 @@ Metrics ClassifierPhase::step(const Batch& batch, const BatchPosition& pos) {
 }
 
 Metrics ClassifierPhase::evaluate() {
-  return evaluate_classification(eval_, [this](const Tensor& images) -> const Tensor& {
-    const int64_t n = images.dim(0);
+  return evaluate_classification(eval_, [this](const Tensor& batch_images) -> const Tensor& {
+    const int64_t n = batch_images.dim(0);
+    const Tensor& images = on_device(batch_images, net_.device(), eval_images_);
     return net_.forward(images.reshaped(batched(n, net_.input_sample_shape())), eval_context());
   });
 }

@@ -44,6 +44,7 @@ class ClassifierPhase final : public Phase {
   std::unique_ptr<ClassifierStep> step_;
   EvalData eval_;
   std::function<void(bool)> on_begin_;
+  Tensor eval_images_;  // test images copied to the network's device (when not there)
 };
 
 }  // namespace strata

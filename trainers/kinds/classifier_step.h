@@ -18,7 +18,8 @@ struct ClassifierStepResult {
 class ClassifierStep {
  public:
   ClassifierStep(ParallelNet& net, Optimizer& opt, uint64_t seed);
-  // x: [n, sample...]; labels: [n] class indices as floats.
+  // x: [n, sample...]; labels: [n] class indices as floats; each on the network's device or the
+  // host (then copied there). The labels are checked on the host (a device copy is read back).
   ClassifierStepResult run(const Tensor& x, const Tensor& labels, const BatchPosition& pos);
 
  private:
@@ -26,10 +27,11 @@ class ClassifierStep {
   Optimizer& opt_;
   uint64_t seed_;
   SoftmaxCrossEntropyLoss loss_;
-  Tensor dy_;
+  Tensor x_, labels_, dy_;            // on the network's device
+  Tensor host_labels_, host_logits_;  // on the host
 };
 
-// The fraction of rows of logits [n, K] whose largest entry is at labels[i].
+// The fraction of rows of logits [n, K] whose largest entry is at labels[i] (both on the host).
 float accuracy(const Tensor& logits, const Tensor& labels);
 
 }  // namespace strata

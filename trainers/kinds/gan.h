@@ -67,7 +67,8 @@ GanConfig parse_gan_config(const YamlMap& config, const YamlMap& trainer);
 void dcgan_init(Sequential& net, uint64_t seed);
 
 // G(z) in eval mode for z rows first..first+count-1 of latent stream `index` at step 0 of `seed`,
-// computed `batch` at a time. Returns [count, G's output sample shape...].
+// computed `batch` at a time on G's device. Returns [count, G's output sample shape...] on the
+// host.
 Tensor generate_images(Sequential& g, uint64_t seed, uint32_t index, int64_t first, int64_t count,
                        int64_t batch = 256);
 
@@ -120,7 +121,7 @@ class GanTrainer final : public Trainer {
   Optimizer& opt_d() { return *opt_d_; }
   GanStep& gan_step() { return *step_; }
   GanPhase& phase() { return phase_; }
-  // G(z_fixed) in eval mode: [sample_count, image...].
+  // G(z_fixed) in eval mode: [sample_count, image...] on the host.
   Tensor sample_grid_images();
 
  private:

@@ -110,6 +110,9 @@ std::unique_ptr<TrainerSpec> parse_gan_trainer(const YamlMap& config, const Yaml
 
 void dcgan_init(Sequential& net, uint64_t seed) {
   STRATA_CHECK(net.built(), "dcgan_init needs a built network");
+  // Drawn on the host into a copy of the parameters (the network may live on a device), then
+  // copied back whole.
+  Tensor host = net.params().to(Device::cpu());
   std::vector<NamedParam>& params = net.named_params();
   size_t p = 0;
   for (int i = 0; i < net.num_layers(); ++i) {
@@ -119,21 +122,23 @@ void dcgan_init(Sequential& net, uint64_t seed) {
                           !std::strcmp(kind, "dense");
     const bool norm = !std::strcmp(kind, "batchnorm");
     for (; p < params.size() && params[p].offset < end; ++p) {
-      NamedParam& np = params[p];
+      const NamedParam& np = params[p];
       const bool is_weight = np.name.size() >= 7 && np.name.ends_with(".weight");
       if (!weighted && !norm) continue;  // other layers keep their own initialisation
+      Tensor value = Tensor::view(host.data() + np.offset, np.value.shape());
       if (!is_weight) {
-        np.value.fill(0.0f);  // biases, BatchNorm beta
+        value.fill(0.0f);  // biases, BatchNorm beta
         continue;
       }
-      initialize(np.value, InitSpec{InitSpec::Kind::kNormal, kDcganStd}, seed,
+      initialize(value, InitSpec{InitSpec::Kind::kNormal, kDcganStd}, seed,
                  static_cast<uint32_t>(p));
       if (norm) {
-        float* v = np.value.data();
-        for (int64_t j = 0; j < np.value.numel(); ++j) v[j] += 1.0f;  // gamma ~ N(1, 0.02)
+        float* v = value.data();
+        for (int64_t j = 0; j < value.numel(); ++j) v[j] += 1.0f;  // gamma ~ N(1, 0.02)
       }
     }
   }
+  copy(net.params(), host);
 }
 
 }  // namespace strata

@@ -15,8 +15,8 @@ Tensor generate_images(Sequential& g, uint64_t seed, uint32_t index, int64_t fir
   STRATA_CHECK(count > 0 && batch > 0, "generate_images: count " << count << ", batch " << batch);
   const Shape out_sample = g.output_sample_shape();
   const int64_t per = out_sample.numel();
-  Tensor out(batched(count, out_sample));
-  Tensor z;
+  Tensor out(batched(count, out_sample));  // on the host
+  Tensor z(batched(1, g.input_sample_shape()), g.device());
   StepContext ctx;
   ctx.training = false;
   ctx.param_grads = false;
@@ -25,7 +25,8 @@ Tensor generate_images(Sequential& g, uint64_t seed, uint32_t index, int64_t fir
     const int64_t n = std::min(batch, count - done);
     draw_latents(z, g.input_sample_shape(), n, seed, index, 0, first + done);
     const Tensor& y = g.forward(z, ctx);
-    std::copy(y.data(), y.data() + n * per, out.data() + done * per);
+    Tensor rows = Tensor::view(out.data() + done * per, y.shape());
+    copy(rows, y);  // to the host
     done += n;
   }
   return out;
@@ -48,8 +49,8 @@ std::unique_ptr<Trainer> GanSpec::build(const TrainerContext& ctx) const {
 GanTrainer::GanTrainer(const GanConfig& config, const TrainerContext& ctx)
     : c_(config),
       seed_(ctx.seed),
-      g_(config.generator.build(ctx.seed)),
-      d_(config.discriminator.build(ctx.seed + 1)),
+      g_(config.generator.build(ctx.seed, ctx.device)),
+      d_(config.discriminator.build(ctx.seed + 1, ctx.device)),
       opt_g_(config.make_opt_g()),
       opt_d_(config.make_opt_d()),
       phase_(*this) {
@@ -68,8 +69,8 @@ GanTrainer::~GanTrainer() = default;
 void GanTrainer::register_state(StateRegistry& state) {
   state.add_network("generator", g_);
   state.add_network("discriminator", d_);
-  state.add_optimizer("generator", *opt_g_);
-  state.add_optimizer("discriminator", *opt_d_);
+  state.add_optimizer("generator", *opt_g_, g_.device());
+  state.add_optimizer("discriminator", *opt_d_, d_.device());
 }
 
 Sequential* GanTrainer::network(const std::string& role) {

@@ -106,25 +106,27 @@ BlockActivation decoder_activation(const StackedConfig& c, int k) {
   return k == 0 ? c.output_activation : c.blocks[k - 1].activation;
 }
 
-std::unique_ptr<Sequential> built(std::unique_ptr<Sequential> net, const Shape& in, uint64_t seed) {
-  net->build(in, seed);
+std::unique_ptr<Sequential> built(std::unique_ptr<Sequential> net, const Shape& in, uint64_t seed,
+                                  Device device) {
+  net->build(in, seed, device);
   return net;
 }
 
 }  // namespace
 
 std::unique_ptr<Sequential> build_stage(const StackedConfig& c, int k, uint64_t seed,
-                                        int* code_layer) {
+                                        int* code_layer, Device device) {
   auto net = std::make_unique<Sequential>();
   add_encoder_block(*net, c.blocks[k], k);
   if (code_layer) *code_layer = net->num_layers() - 1;
   if (c.stages[k].dropout > 0.0f)
     net->add(std::make_unique<Dropout>(c.stages[k].dropout), "stage.dropout");
   add_decoder_block(*net, c, k, decoder_activation(c, k));
-  return built(std::move(net), c.blocks[k].in_shape, seed);
+  return built(std::move(net), c.blocks[k].in_shape, seed, device);
 }
 
-std::unique_ptr<Sequential> build_stack(const StackedConfig& c, float dropout, uint64_t seed) {
+std::unique_ptr<Sequential> build_stack(const StackedConfig& c, float dropout, uint64_t seed,
+                                        Device device) {
   auto net = std::make_unique<Sequential>();
   const int K = static_cast<int>(c.blocks.size());
   for (int k = 0; k < K; ++k) {
@@ -132,17 +134,18 @@ std::unique_ptr<Sequential> build_stack(const StackedConfig& c, float dropout, u
     if (dropout > 0.0f) net->add(std::make_unique<Dropout>(dropout), tag("enc", k) + ".dropout");
   }
   for (int k = K - 1; k >= 0; --k) add_decoder_block(*net, c, k, decoder_activation(c, k));
-  return built(std::move(net), c.input_shape, seed);
+  return built(std::move(net), c.input_shape, seed, device);
 }
 
-std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, uint64_t seed) {
+std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, uint64_t seed,
+                                          Device device) {
   auto net = std::make_unique<Sequential>();
   for (int k = 0; k < blocks; ++k) add_encoder_block(*net, c.blocks[k], k);
-  return built(std::move(net), c.input_shape, seed);
+  return built(std::move(net), c.input_shape, seed, device);
 }
 
 std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t classes, float dropout,
-                                             float input_dropout, uint64_t seed) {
+                                             float input_dropout, uint64_t seed, Device device) {
   auto net = std::make_unique<Sequential>();
   const int K = static_cast<int>(c.blocks.size());
   if (input_dropout > 0.0f) net->add(std::make_unique<Dropout>(input_dropout), "input.dropout");
@@ -154,7 +157,7 @@ std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t cla
   DenseOptions o;
   o.units = classes;
   net->add(std::make_unique<Dense>(o), "head.dense");
-  return built(std::move(net), c.input_shape, seed);
+  return built(std::move(net), c.input_shape, seed, device);
 }
 
 int copy_params_by_name(Sequential& dst, Sequential& src) {
@@ -167,7 +170,7 @@ int copy_params_by_name(Sequential& dst, Sequential& src) {
     STRATA_CHECK(it->second->value.numel() == p.value.numel(),
                  "cannot copy parameter " << p.name << ": " << it->second->value.shape().str()
                                           << " into " << p.value.shape().str());
-    p.value.copy_from(it->second->value);
+    copy(p.value, it->second->value);
     ++copied;
   }
   return copied;

@@ -22,22 +22,28 @@
 
 namespace strata {
 
+// Every network is built on `device` (its parameters initialised from `seed`).
+//
 // Stage k (0-based) of greedy pretraining, built. *code_layer: the index of the layer whose
 // output is the stage's code (where sparsity applies).
 std::unique_ptr<Sequential> build_stage(const StackedConfig& c, int k, uint64_t seed,
-                                        int* code_layer = nullptr);
+                                        int* code_layer = nullptr, Device device = Device::cpu());
 // The whole mirrored stack, built; finetune dropout after every encoder block when > 0.
-std::unique_ptr<Sequential> build_stack(const StackedConfig& c, float dropout, uint64_t seed);
+std::unique_ptr<Sequential> build_stack(const StackedConfig& c, float dropout, uint64_t seed,
+                                        Device device = Device::cpu());
 // Encoder blocks 0..blocks-1, built (input: the model's input).
-std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, uint64_t seed);
+std::unique_ptr<Sequential> build_encoder(const StackedConfig& c, int blocks, uint64_t seed,
+                                          Device device = Device::cpu());
 // The encoder with a Dense(classes) head, built.
 // dropout > 0: a Dropout layer after each encoder block; input_dropout > 0: one on the input
 // (no parameters: the names still match the stack's).
 std::unique_ptr<Sequential> build_classifier(const StackedConfig& c, int64_t classes, float dropout,
-                                             float input_dropout, uint64_t seed);
+                                             float input_dropout, uint64_t seed,
+                                             Device device = Device::cpu());
 
 // Copies every parameter of dst whose name also names a parameter of src (same number of
-// values, else an error) and returns how many tensors were copied.
+// values, else an error; the networks may live on different devices) and returns how many
+// tensors were copied.
 int copy_params_by_name(Sequential& dst, Sequential& src);
 
 }  // namespace strata

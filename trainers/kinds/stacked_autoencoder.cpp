@@ -21,8 +21,8 @@ StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx
   prefixes_.resize(K);
   for (int k = 0; k < K; ++k) {
     int code_layer = 0;
-    stages_.push_back(build_stage(c_, k, net_seed(ctx.seed, k), &code_layer));
-    if (k > 0) prefixes_[k] = build_encoder(c_, k, net_seed(ctx.seed, 100 + k));
+    stages_.push_back(build_stage(c_, k, net_seed(ctx.seed, k), &code_layer, ctx.device));
+    if (k > 0) prefixes_[k] = build_encoder(c_, k, net_seed(ctx.seed, 100 + k), ctx.device);
     const StageOptions& s = c_.stages[k];
     ReconstructionPhaseOptions o;
     o.name = "pretrain_" + std::to_string(k + 1);
@@ -40,8 +40,8 @@ StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx
     }
   }
 
-  stack_ = build_stack(c_, c_.finetune.dropout, net_seed(ctx.seed, 200));
-  encoder_ = build_encoder(c_, K, net_seed(ctx.seed, 201));
+  stack_ = build_stack(c_, c_.finetune.dropout, net_seed(ctx.seed, 200), ctx.device);
+  encoder_ = build_encoder(c_, K, net_seed(ctx.seed, 201), ctx.device);
   ReconstructionPhaseOptions fo;
   fo.name = "finetune";
   fo.epochs = c_.finetune.epochs;
@@ -53,8 +53,9 @@ StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx
   });
 
   if (c_.supervised) {
-    classifier_ = build_classifier(c_, c_.supervised->classes, c_.supervised->dropout,
-                                   c_.supervised->input_dropout, net_seed(ctx.seed, 300));
+    classifier_ =
+        build_classifier(c_, c_.supervised->classes, c_.supervised->dropout,
+                         c_.supervised->input_dropout, net_seed(ctx.seed, 300), ctx.device);
     supervised_ = std::make_unique<ClassifierPhase>("supervised", c_.supervised->epochs,
                                                     *classifier_, c_.supervised->optimizer(), ctx);
     supervised_->set_on_begin([this](bool fresh) {
@@ -75,13 +76,13 @@ void StackedTrainer::register_state(StateRegistry& state) {
   for (size_t k = 0; k < stages_.size(); ++k) {
     const std::string n = std::to_string(k + 1);
     state.add_network("stage_" + n, *stages_[k]);
-    state.add_optimizer("pretrain_" + n, pretrain_[k]->optimizer());
+    state.add_optimizer("pretrain_" + n, pretrain_[k]->optimizer(), stages_[k]->device());
   }
   state.add_network("autoencoder", *stack_);
-  state.add_optimizer("finetune", finetune_->optimizer());
+  state.add_optimizer("finetune", finetune_->optimizer(), stack_->device());
   if (classifier_) {
     state.add_network("classifier", *classifier_);
-    state.add_optimizer("supervised", supervised_->optimizer());
+    state.add_optimizer("supervised", supervised_->optimizer(), classifier_->device());
   }
 }
 

@@ -60,6 +60,10 @@ void draw_grid(const std::string& path, const std::vector<const Tensor*>& source
                     << "; use at least 1 column and a padding of 0 or more");
   STRATA_CHECK(high > low, path << ": the value range [" << low << ", " << high
                                 << "] is empty; set high above low");
+  for (const Tensor* t : sources)
+    STRATA_CHECK(t->on_cpu(), path << ": the images are on " << t->device().str()
+                                   << "; a picture is drawn from host values: copy them to the "
+                                      "host first (Tensor::to(Device::cpu()))");
   const ImageShape s = image_shape(path, *sources[0]);
   const int64_t count = s.n * static_cast<int64_t>(sources.size());
   const int64_t cols = std::min<int64_t>(columns, count);

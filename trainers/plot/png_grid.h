@@ -17,8 +17,9 @@ struct GridOptions {
   float high = 1.0f;  // ... and white (values outside are clamped); GANs: -1, 1
 };
 
-// images: [N, C, H, W] with C = 1 (grey) or 3 (RGB), [N, H, W] (grey), or [N, D] with D a square
-// (28 * 28: shown as 1 x 28 x 28). Throws naming the path on a bad shape or a write error.
+// images (on the host): [N, C, H, W] with C = 1 (grey) or 3 (RGB), [N, H, W] (grey), or [N, D]
+// with D a square (28 * 28: shown as 1 x 28 x 28). Throws naming the path on a bad shape, images
+// on a device, or a write error.
 void write_png_grid(const std::string& path, const Tensor& images, const GridOptions& o = {});
 
 // Inputs and reconstructions interleaved column-wise: pairs (input i, reconstruction i) side by

@@ -72,7 +72,9 @@ bool write_dataset(hid_t file, hid_t lcpl, const StateItem& item) {
             H5Dclose);
   if (!ds.valid()) return false;
   if (t.numel() == 0) return true;
-  return H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data()) >= 0;
+  // HDF5 reads host memory: a tensor on a device is copied to the host first.
+  const Tensor host = t.on_cpu() ? t : t.to(Device::cpu());
+  return H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.data()) >= 0;
 }
 
 bool write_meta(hid_t file, const CheckpointMeta& m) {
@@ -183,6 +185,7 @@ struct Planned {
   std::string where;
   Handle ds;
   Tensor* tensor;
+  Device device;  // where an empty tensor is made
   std::vector<hsize_t> dims;
   int64_t count;
 };
@@ -216,7 +219,7 @@ Planned plan_item(hid_t file, const std::string& path, const StateItem& item) {
                     << " values) but is registered with shape " << registered << " ("
                     << item.tensor->numel() << " values): the checkpoint is of a different "
                     << "model; resume with the config it was saved with");
-  return {where, std::move(ds), item.tensor, std::move(dims), count};
+  return {where, std::move(ds), item.tensor, item.device, std::move(dims), count};
 }
 
 }  // namespace
@@ -287,15 +290,26 @@ CheckpointMeta read_checkpoint(const std::string& path, StateRegistry& state) {
   std::vector<Planned> plan;
   for (const StateItem& item : state.items()) plan.push_back(plan_item(file.get(), path, item));
 
-  for (Planned& p : plan) {
+  // Every dataset into host memory first (HDF5 writes host memory; and a read that fails half way
+  // changes no tensor), then into the tensors wherever they live. An empty tensor is made on its
+  // item's device.
+  std::vector<Tensor> values(plan.size());
+  for (size_t i = 0; i < plan.size(); ++i) {
+    Planned& p = plan[i];
     if (p.count == 0) continue;
-    if (p.tensor->empty()) p.tensor->resize(to_shape(p.dims));
-    if (H5Dread(p.ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, p.tensor->data()) <
+    values[i] = Tensor(to_shape(p.dims));
+    if (H5Dread(p.ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[i].data()) <
         0) {
       const std::string detail = h5::last_error();
       STRATA_THROW(path << ": reading " << p.where << " failed (HDF5 says: '" << detail
                         << "'); the file is damaged or truncated: use an earlier checkpoint");
     }
+  }
+  for (size_t i = 0; i < plan.size(); ++i) {
+    Planned& p = plan[i];
+    if (p.count == 0) continue;
+    if (p.tensor->empty()) *p.tensor = Tensor(values[i].shape(), p.device);
+    copy(*p.tensor, values[i]);
   }
   return meta;
 }

@@ -15,7 +15,13 @@
 // Storage details: a rank-0 tensor is a scalar dataset, an empty one (optimizer state before the
 // first step) a dataset of shape [0]; seed is an unsigned 64-bit attribute, the others int64, the
 // strings variable-length UTF-8. The temporary file is fsync'ed before the rename. The reader
-// checks every item before it changes any tensor, so a failed read leaves the model as it was.
+// checks and reads every item before it changes any tensor, so a failed read leaves the model as
+// it was.
+//
+// Devices: the file holds values, not devices. Tensors on a device are copied to the host to be
+// written and read into host memory, then copied to wherever the registered tensor lives (an empty
+// one is made on its item's device, StateItem::device), so a checkpoint written on one device
+// resumes on any other.
 // write/read: checkpoint.cpp; CheckpointDir and resolve_checkpoint: checkpoint_dir.cpp.
 //
 // The random state needs no separate record: every draw is keyed by (seed, step, sample), so
@@ -48,8 +54,9 @@ struct CheckpointMeta {
 void write_checkpoint(const std::string& path, const StateRegistry& state,
                       const CheckpointMeta& meta);
 // Reads path into the registered tensors. Every registered item must be in the file with the
-// same number of values (an empty tensor is resized to the stored shape: optimizer state before
-// the first step); a missing item or a shape mismatch throws naming the file, group and name.
+// same number of values (an empty tensor is made with the stored shape on its item's device:
+// optimizer state before the first step); a missing item or a shape mismatch throws naming the
+// file, group and name.
 // Items in the file that are not registered are an error too (a different model).
 CheckpointMeta read_checkpoint(const std::string& path, StateRegistry& state);
 // Only the attributes (cheap): to find the config and the position.

@@ -56,9 +56,15 @@ int64_t step_of_record(const std::string& line) {
 }  // namespace
 
 const std::vector<std::string>& keys_free_on_resume() {
-  static const std::vector<std::string> keys = {
-      "data.train", "data.test",           "data.prefetch",         "logging",
-      "checkpoint", "distributed.backend", "distributed.timeout_s", "distributed.bucket_mb"};
+  static const std::vector<std::string> keys = {"device",
+                                                "data.train",
+                                                "data.test",
+                                                "data.prefetch",
+                                                "logging",
+                                                "checkpoint",
+                                                "distributed.backend",
+                                                "distributed.timeout_s",
+                                                "distributed.bucket_mb"};
   return keys;
 }
 

@@ -8,11 +8,12 @@
 //   - --resume PATH continues that checkpoint, in an empty folder or in one holding the same
 //     experiment.
 // Continuing needs the same experiment: the checkpoint's (or config.yaml's) keys must equal the
-// new ones, except those that only say where and how the run executes (data paths and prefetch,
-// logging, checkpoint, distributed other than sync_batchnorm); the refusal lists the keys that
-// differ. Records of metrics.jsonl after the checkpoint's step (logged before a kill, and logged
-// again by the resumed run) are removed when the run continues. config.yaml is written only then,
-// by begin_run_folder, once every check has passed.
+// new ones, except those that only say where and how the run executes (device, data paths and
+// prefetch, logging, checkpoint, distributed other than sync_batchnorm: a checkpoint holds values,
+// not devices, so a run continues on another device); the refusal lists the keys that differ.
+// Records of metrics.jsonl after the checkpoint's step (logged before a kill, and logged again by
+// the resumed run) are removed when the run continues. config.yaml is written only then, by
+// begin_run_folder, once every check has passed.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// Checkpoint files: a bit-exact round trip of a trained Sequential and its Adam state, resizing
-// of empty optimizer state, the errors of read_checkpoint (missing, extra and mis-shaped items,
+// Checkpoint files: a bit-exact round trip of a trained Sequential and its Adam state (also from
+// and to a model on a device, the emulated one standing for a GPU), resizing of empty optimizer
+// state, the errors of read_checkpoint (missing, extra and mis-shaped items,
 // files that are not checkpoints or are truncated) and the atomicity of write_checkpoint.
 #include "trainers/run/checkpoint.h"
 
@@ -26,33 +27,33 @@ using run_test::expect_contains;
 using run_test::TempDir;
 namespace fs = std::filesystem;
 
-// A small model trained for one step, so that parameters, BatchNorm statistics and Adam's
-// moments all hold values that are not their initial ones.
+// A small model on `device` trained for one step, so that parameters, BatchNorm statistics and
+// Adam's moments all hold values that are not their initial ones.
 struct Trained {
   Sequential net;
   Adam adam{AdamOptions{}};
 
-  explicit Trained(uint64_t seed, bool step) {
+  explicit Trained(uint64_t seed, bool step, Device device = Device::cpu()) {
     net.add(std::make_unique<Dense>(DenseOptions{.units = 4}));
     net.add(std::make_unique<BatchNorm>(BatchNormOptions{}));
     net.add(std::make_unique<Dense>(DenseOptions{.units = 2}));
-    net.build(Shape{3}, seed);
+    net.build(Shape{3}, seed, device);
     if (!step) return;
     Tensor x(Shape{5, 3});
     for (int64_t i = 0; i < x.numel(); ++i) x[i] = std::sin(0.7f * static_cast<float>(i) + seed);
     StepContext ctx;
     ctx.seed = seed;
-    const Tensor& y = net.forward(x, ctx);
+    const Tensor& y = net.forward(x.to(device), ctx);
     Tensor dy(y.shape());
     for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = 0.1f * static_cast<float>(i % 3) - 0.1f;
     net.zero_grads();
-    net.backward(dy, ctx, false);
+    net.backward(dy.to(device), ctx, false);
     adam.step(net.params(), net.grads());
   }
   StateRegistry registry() {
     StateRegistry r;
     r.add_network("model", net);
-    r.add_optimizer("model", adam);
+    r.add_optimizer("model", adam, net.device());
     return r;
   }
 };
@@ -66,7 +67,9 @@ CheckpointMeta sample_meta() {
   return m;
 }
 
-bool same_bits(const Tensor& a, const Tensor& b) {
+// Bit equality of two tensors on any devices.
+bool same_bits(const Tensor& a_anywhere, const Tensor& b_anywhere) {
+  const Tensor a = a_anywhere.to(Device::cpu()), b = b_anywhere.to(Device::cpu());
   return a.numel() == b.numel() &&
          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<size_t>(a.numel())) == 0;
 }
@@ -102,6 +105,48 @@ TEST(Checkpoint, RoundTripIsBitExactForAModelAndItsAdamState) {
   EXPECT_EQ(only.seed, want.seed);
   EXPECT_EQ(only.config_yaml, want.config_yaml);
   EXPECT_FALSE(fs::exists(path + ".tmp-" + std::to_string(::getpid())));
+}
+
+// A checkpoint holds values, not devices: one written from a model on a device reads into a CPU
+// model and the other way round, bit for bit; optimizer state that did not exist yet is made on
+// the device of the parameters it belongs to (the registry's item device), tensors that exist
+// are filled where they live.
+TEST(Checkpoint, ModelsOnADeviceRoundTripToAndFromTheHost) {
+  TempDir dir;
+  const std::string from_cpu = dir.path("cpu.h5"), from_device = dir.path("device.h5");
+  Trained on_cpu(1, true);
+  Trained on_device(1, true, Device::emulated());
+  StateRegistry rc = on_cpu.registry(), rd = on_device.registry();
+  ASSERT_EQ(rc.items().size(), rd.items().size());
+  for (size_t i = 0; i < rc.items().size(); ++i)  // the emulated device computes the CPU's bits
+    EXPECT_TRUE(same_bits(*rc.items()[i].tensor, *rd.items()[i].tensor)) << rd.items()[i].name;
+  write_checkpoint(from_cpu, rc, sample_meta());
+  write_checkpoint(from_device, rd, sample_meta());
+
+  Trained to_cpu(2, false);
+  Trained to_device(2, false, Device::emulated());
+  StateRegistry r1 = to_cpu.registry(), r2 = to_device.registry();
+  read_checkpoint(from_device, r1);
+  read_checkpoint(from_cpu, r2);
+  for (size_t i = 0; i < rc.items().size(); ++i) {
+    const StateItem& want = rc.items()[i];
+    const StateItem& a = r1.items()[i];
+    const StateItem& b = r2.items()[i];
+    EXPECT_TRUE(same_bits(*want.tensor, *a.tensor)) << a.group << "/" << a.name;
+    EXPECT_TRUE(same_bits(*want.tensor, *b.tensor)) << b.group << "/" << b.name;
+    EXPECT_EQ(a.tensor->shape(), want.tensor->shape()) << a.group << "/" << a.name;
+    EXPECT_EQ(b.tensor->shape(), want.tensor->shape()) << b.group << "/" << b.name;
+    EXPECT_TRUE(a.tensor->on_cpu()) << a.group << "/" << a.name;
+  }
+  // Adam's moments did not exist before the read: made on the parameters' device.
+  EXPECT_EQ(to_device.adam.state()[0]->device(), Device::emulated());
+  EXPECT_EQ(to_device.adam.state()[1]->device(), Device::emulated());
+  EXPECT_EQ(to_cpu.adam.state()[0]->device(), Device::cpu());
+  for (const StateItem& it : r2.items()) {
+    if (it.group.starts_with("net/")) {
+      EXPECT_EQ(it.tensor->device(), Device::emulated()) << it.name;
+    }
+  }
 }
 
 TEST(Checkpoint, SpecialValuesAndScalarsRoundTrip) {
