@@ -93,6 +93,10 @@ class Layer {
   // Layers that can use global-batch statistics (BatchNorm) keep `sum` (not owned; nullptr: this
   // rank's batch only, the default). Others ignore it.
   virtual void set_cross_rank_sum(CrossRankSum* sum) { (void)sum; }
+  // A view layer's output is its input's memory with another shape (Reshape, Flatten): the model
+  // then passes views in both directions and calls neither forward nor backward, so it costs no
+  // copy and no memory.
+  virtual bool is_view() const { return false; }
   // Tells the layer its position in the model (used to key its random stream).
   void set_index(uint32_t index) { index_ = index; }
   uint32_t index() const { return index_; }

@@ -127,7 +127,7 @@ void Sequential::prepare(const Shape& in) {
     saved_at[i] = saved;
     saved += align_up(needs[i].saved);
     s = out_shapes_[i].with_batch(in[0]);
-    acts_[i].resize(s);
+    if (!layers_[i].layer->is_view()) acts_[i].resize(s);  // a view's is set by forward
     max_grad = std::max(max_grad, s.numel());
   }
   gbuf_[0].resize(Shape{max_grad});
@@ -169,7 +169,10 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
   input_ = &x;
   const Tensor* in = &x;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    layers_[i].layer->forward(*in, acts_[i], ctx);
+    if (layers_[i].layer->is_view())
+      acts_[i] = in->reshaped(out_shapes_[i].with_batch(x.dim(0)));
+    else
+      layers_[i].layer->forward(*in, acts_[i], ctx);
     in = &acts_[i];
   }
   return acts_.back();
@@ -195,9 +198,21 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
   }
   for (int i = n - 1; i >= 0; --i) {
     Slot& slot = layers_[i];
-    if (slot.output_grad_hook) slot.output_grad_hook(acts_[i], cur);
-    Tensor dx;
+    if (slot.output_grad_hook) {
+      if (cur.data() == dy.data()) {  // reached through views only: still the caller's dy
+        Tensor own = Tensor::view(gbuf_[buf ^ 1].data(), cur.shape(), device_);
+        copy(own, cur, backend().stream());
+        cur = own;
+      }
+      slot.output_grad_hook(acts_[i], cur);
+    }
     const bool need_dx = i > 0 || want_input_grad;
+    if (slot.layer->is_view()) {  // the same gradient, seen with the input's shape
+      if (need_dx) cur = cur.reshaped(i > 0 ? acts_[i - 1].shape() : current_in_);
+      if (grads_ready_ && ctx.param_grads) grads_ready_(i);
+      continue;
+    }
+    Tensor dx;
     if (need_dx) {
       const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
       dx = Tensor::view(gbuf_[buf].data(), in_shape, device_);

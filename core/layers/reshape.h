@@ -14,6 +14,7 @@ class Reshape final : public Layer {
   explicit Reshape(std::vector<int64_t> target = {});
   const char* kind() const override { return target_.empty() ? "flatten" : "reshape"; }
   Shape build(const Shape& in) override;
+  bool is_view() const override { return true; }
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;

@@ -82,6 +82,51 @@ TEST(Sequential, OutputGradHookAddsToTheLayerGradient) {
   EXPECT_EQ(a.named_params()[2].grad[0], b.named_params()[2].grad[0]);
 }
 
+// Reshape and Flatten are views: their outputs and input gradients are the neighbours' memory
+// with another shape, and the model's values are those of explicit copies (a Dense on the
+// flattened output sees the same numbers, and gradients flow back unchanged), hooks included.
+TEST(Sequential, ReshapeAndFlattenAreViews) {
+  Sequential m;
+  m.add(std::make_unique<Reshape>(std::vector<int64_t>{2, 3}));  // 6 -> 2x3
+  m.add(std::make_unique<Reshape>());                            // flatten: 6
+  m.add(std::make_unique<Dense>(DenseOptions{.units = 4}));
+  m.add(std::make_unique<Reshape>(std::vector<int64_t>{2, 2}));  // the output, a view too
+  m.build(Shape{6}, 3);
+  Tensor x(Shape{5, 6});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = 0.05f * static_cast<float>(i) - 0.7f;
+  const Tensor& y = m.forward(x, StepContext{});
+  EXPECT_EQ(m.activation(0).data(), x.data());
+  EXPECT_EQ(m.activation(1).data(), x.data());
+  EXPECT_EQ(m.activation(1).shape(), (Shape{5, 6}));
+  EXPECT_EQ(y.data(), m.activation(2).data());
+  EXPECT_EQ(y.shape(), (Shape{5, 2, 2}));
+
+  Sequential plain;  // the same Dense without the views
+  plain.add(std::make_unique<Dense>(DenseOptions{.units = 4}));
+  plain.build(Shape{6}, 3);
+  const Tensor& y2 = plain.forward(x, StepContext{});
+  for (int64_t i = 0; i < y2.numel(); ++i) ASSERT_EQ(y[i], y2[i]);
+
+  Tensor dy(Shape{5, 2, 2});
+  for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = 0.1f * static_cast<float>(i % 7) - 0.2f;
+  // A hook on the view at the end must not write into the caller's dy.
+  m.add_output_grad_hook(3, [](const Tensor&, Tensor& g) { g[0] += 1.0f; });
+  const float dy0 = dy[0];
+  m.zero_grads();
+  const Tensor* dx = m.backward(dy, StepContext{}, true);
+  EXPECT_EQ(dy[0], dy0);
+  ASSERT_NE(dx, nullptr);
+  EXPECT_EQ(dx->shape(), (Shape{5, 6}));
+  Tensor dy2 = dy.reshaped(Shape{5, 4});
+  Tensor own(Shape{5, 4});
+  own.copy_from(dy2);
+  own[0] += 1.0f;
+  plain.zero_grads();
+  const Tensor* dx2 = plain.backward(own, StepContext{}, true);
+  for (int64_t i = 0; i < dx2->numel(); ++i) ASSERT_EQ((*dx)[i], (*dx2)[i]);
+  for (int64_t i = 0; i < m.grads().numel(); ++i) ASSERT_EQ(m.grads()[i], plain.grads()[i]);
+}
+
 TEST(Sequential, WrongInputShapeIsAnError) {
   Sequential m = small_mlp();
   Tensor x(Shape{2, 6});
