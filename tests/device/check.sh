@@ -11,6 +11,8 @@
 #             masks bitwise, determinism, device tensors, the reader's pinned batches
 #   train     strata_test_bench_gpu: 10 steps of each benchmark model on the GPU against the CPU,
 #             two GPU runs bitwise equal
+#   runs      every smoke config trained on the GPU against the CPU, resumes GPU -> CPU and
+#             CPU -> GPU, encode, sample and eval of GPU runs (tests/device/runs.sh)
 #   sanitize  compute-sanitizer memcheck and racecheck on a few training steps
 #   nccl      the NCCL backend with one rank; two ranks on one GPU refused with a clear error; the
 #             launcher (one rank per GPU) training the smoke autoencoder on the GPU, with NCCL and
@@ -22,7 +24,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 out=${OUT:-$root/device-out}
 mkdir -p "$out/logs"
-stages=${STAGES:-setup ops train sanitize nccl bench}
+stages=${STAGES:-setup ops train runs sanitize nccl bench}
 declare -a names results times
 
 # stage NAME LIMIT_S FUNCTION: runs it with a time limit, logs to $out/logs/NAME.log.
@@ -68,6 +70,16 @@ st_setup() {
 st_ops() { gtest "$(command -v strata_test_core_gpu)"; }
 
 st_train() { OMP_NUM_THREADS=$(nproc) gtest "$(command -v strata_test_bench_gpu)"; }
+
+st_runs() {
+  need_gpu
+  local w rc
+  w=$(mktemp -d)
+  bash tests/device/runs.sh "$w"
+  rc=$?
+  rm -rf "$w"
+  exit $rc
+}
 
 st_sanitize() {
   need_gpu
@@ -144,12 +156,13 @@ st_bench() {
   exit $rc
 }
 
-stage setup 40 st_setup
-stage ops 100 st_ops
-stage train 100 st_train
-stage sanitize 75 st_sanitize
-stage nccl 45 st_nccl
-stage bench 100 st_bench
+stage setup 30 st_setup
+stage ops 90 st_ops
+stage train 90 st_train
+stage runs 60 st_runs
+stage sanitize 70 st_sanitize
+stage nccl 40 st_nccl
+stage bench 90 st_bench
 
 echo
 echo "| stage | result | seconds |"
