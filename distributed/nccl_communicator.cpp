@@ -13,7 +13,7 @@ namespace strata {
 namespace {
 
 // Calls a CUDA runtime function and turns a failure into a strata::Error naming the call.
-#define NCCL_COMM_CUDA_CHECK(call, what_to_do)                                            \
+#define NCCL_COMM_CUDA_CHECK(call, what_to_do)                                         \
   do {                                                                                 \
     const cudaError_t strata_cuda_rc_ = (call);                                        \
     if (strata_cuda_rc_ != cudaSuccess) {                                              \
@@ -98,11 +98,11 @@ NcclCommunicator::NcclCommunicator(double timeout_s) : timeout_s_(timeout_s) {
       bootstrap_->broadcast(&id, static_cast<int64_t>(sizeof(id)), DataType::kBytes, 0);
 
     NCCL_COMM_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
-                      "the GPU may be out of memory or in exclusive use by another process");
+                         "the GPU may be out of memory or in exclusive use by another process");
     NCCL_COMM_CUDA_CHECK(cudaEventCreateWithFlags(&ready_event_, cudaEventDisableTiming),
-                      "the GPU may be out of memory");
+                         "the GPU may be out of memory");
     NCCL_COMM_CUDA_CHECK(cudaMalloc(&barrier_scratch_, sizeof(float)),
-                      "the GPU is out of memory; free memory or use fewer ranks per GPU");
+                         "the GPU is out of memory; free memory or use fewer ranks per GPU");
 
     // Nonblocking: init and every later call return at once (possibly ncclInProgress), so all
     // waits are polled with a deadline and a missing rank cannot hang this one forever.
@@ -265,7 +265,7 @@ cudaEvent_t NcclCommunicator::acquire_event() {
   }
   cudaEvent_t event = nullptr;
   NCCL_COMM_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming),
-                    "the GPU may be out of memory");
+                       "the GPU may be out of memory");
   all_events_.push_back(event);
   return event;
 }
@@ -276,7 +276,7 @@ void NcclCommunicator::release_event(cudaEvent_t event) {
 
 void NcclCommunicator::wait_for_compute(const char* op) {
   NCCL_COMM_CUDA_CHECK(cudaEventRecord(ready_event_, compute_stream_),
-                    op << ": check the compute stream (set_stream)");
+                       op << ": check the compute stream (set_stream)");
   // The wait captures the event's state now, so ready_event_ may be recorded again next call.
   NCCL_COMM_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_event_, 0), op);
 }

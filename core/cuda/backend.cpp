@@ -54,12 +54,12 @@ Backend& cuda_backend(int index) {
   std::lock_guard<std::mutex> lock(mu);
   std::string why;
   const int count = cuda::device_count(&why);
-  STRATA_CHECK(index >= 0 && index < count,
-               "cuda:" << index << " was asked for, but "
-                       << (count == 0 ? "the CUDA runtime finds no GPU (" + why + ")"
-                                      : "this machine has " + std::to_string(count) +
-                                            " CUDA device(s)")
-                       << "; use device: cpu (or auto), or run on a machine with a GPU");
+  STRATA_CHECK(
+      index >= 0 && index < count,
+      "cuda:" << index << " was asked for, but "
+              << (count == 0 ? "the CUDA runtime finds no GPU (" + why + ")"
+                             : "this machine has " + std::to_string(count) + " CUDA device(s)")
+              << "; use device: cpu (or auto), or run on a machine with a GPU");
   if (backends.size() < static_cast<size_t>(count)) backends.resize(count);
   if (!backends[index]) backends[index] = std::make_unique<CudaBackend>(index);
   return *backends[index];

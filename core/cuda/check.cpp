@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 #include <sstream>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "core/error.h"
 

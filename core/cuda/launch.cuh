@@ -15,8 +15,7 @@ namespace strata::cuda {
 template <class Body>
 __global__ void grid_stride_kernel(int64_t n, Body body) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += stride)
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     body(i);
 }
 

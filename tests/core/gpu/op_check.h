@@ -15,7 +15,9 @@
 
 namespace strata::gpu_test {
 
-inline CudaBackend& gpu() { return static_cast<CudaBackend&>(backend_for(Device::cuda(0))); }
+inline CudaBackend& gpu() {
+  return static_cast<CudaBackend&>(backend_for(Device::cuda(0)));
+}
 
 // A device tensor holding `v`.
 inline Tensor upload(const std::vector<float>& v) {
@@ -35,7 +37,9 @@ inline std::vector<float> download(const float* p, int64_t n) {
   Tensor t = Tensor::view(const_cast<float*>(p), Shape{n}, Device::cuda(0)).to(Device::cpu());
   return std::vector<float>(t.data(), t.data() + n);
 }
-inline std::vector<float> download(const Tensor& t) { return download(t.data(), t.numel()); }
+inline std::vector<float> download(const Tensor& t) {
+  return download(t.data(), t.numel());
+}
 
 // n values in [-scale, scale], the same for the same seed.
 inline std::vector<float> inputs(int64_t n, float scale = 1.0f, uint32_t seed = 1) {
@@ -54,8 +58,8 @@ inline ::testing::AssertionResult close(const std::vector<float>& got,
                                         const std::vector<float>& want, float rtol, float atol,
                                         const std::string& what) {
   if (got.size() != want.size())
-    return ::testing::AssertionFailure() << what << ": " << got.size() << " values, expected "
-                                         << want.size();
+    return ::testing::AssertionFailure()
+           << what << ": " << got.size() << " values, expected " << want.size();
   int64_t bad = -1, worst = 0, count = 0;
   double worst_err = 0.0;
   for (size_t i = 0; i < got.size(); ++i) {
