@@ -2,7 +2,7 @@
 # Builds, here, what tests/device/check.sh runs on the GPU machine, and packs it into the
 # git-ignored .carry/ (what the device call copies along, at most 64 MiB):
 #   .carry/strata.tar.xz     strata and the GPU test programs, their libraries and Open MPI
-#                            (../shared/device/pack.sh, or $PACK)
+#                            (tests/device/pack.sh, or $PACK)
 #   .carry/sanitizer.tar.xz  compute-sanitizer from PyPI's nvidia-cuda-sanitizer-api wheel, used
 #                            there only when the machine has none of its own (--no-sanitizer: skip)
 # usage: tests/device/prepare.sh [--build-dir DIR] [--no-sanitizer]
@@ -17,7 +17,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "prepare.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-pack=${PACK:-../shared/device/pack.sh}
+pack=${PACK:-tests/device/pack.sh}
 [[ -x $pack || -f $pack ]] || { echo "prepare.sh: no packing script at $pack (set PACK)" >&2; exit 1; }
 grep -qx '/.carry/' .git/info/exclude 2>/dev/null || echo /.carry/ >> .git/info/exclude
 

@@ -1,6 +1,6 @@
 // The convolutions the conv tests run (host: tests/core/ops/kernels/conv_test.cpp, the CUDA
 // kernel bodies and the cuDNN plan; GPU: tests/core/gpu/conv_gpu_test.cpp, the CUDA ops): the
-// layers of the benchmark models (/work/shared/bench/MODELS.md, configs/models/) and edge shapes,
+// layers of the benchmark models (bench/MODELS.md, configs/models/) and edge shapes,
 // each geometry resolved by the layers' rules and checked against the output shape the Conv2D /
 // ConvTranspose2D layer builds. A case's ConvArgs have threads = 1.
 #pragma once

@@ -121,7 +121,7 @@ void run_sgemm_reference(const SgemmStep& s) {
   return ::testing::AssertionSuccess();
 }
 
-// (in, out) of every dense layer of the benchmark models (/work/shared/bench/MODELS.md:
+// (in, out) of every dense layer of the benchmark models (bench/MODELS.md:
 // sae_finetune, sae_layer1, dcgan28's G and D; dcgan64 has none), then odd ones.
 struct InOut {
   int64_t in, out;
