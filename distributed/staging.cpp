@@ -30,36 +30,40 @@ Device staging_device(const Communicator& comm, Device device, Device gpu) {
   return gpu;
 }
 
-void broadcast_on(Communicator& comm, float* data, int64_t count, Device device, int root,
-                  Tensor& staging, Device gpu) {
+namespace {
+
+// collective(p) on count floats at `data` on `device`, or on a staged copy of them where comm
+// does not take that memory: copied in before when copy_in, back after when copy_out.
+template <class Collective>
+void on_staged(Communicator& comm, float* data, int64_t count, Device device, Tensor& staging,
+               Device gpu, bool copy_in, bool copy_out, const Collective& collective) {
   if (comm.size() == 1 || count == 0) return;
   const Device via = staging_device(comm, device, gpu);
   if (via == device) {
-    comm.broadcast(data, count, root);
+    collective(data);
     return;
   }
   Tensor& buf = staging_for(staging, count, via);
   Tensor values = Tensor::view(data, Shape{count}, device);
   Tensor staged = Tensor::view(buf.data(), Shape{count}, via);
-  if (comm.rank() == root) copy(staged, values);
-  comm.broadcast(staged.data(), count, root);
-  if (comm.rank() != root) copy(values, staged);
+  if (copy_in) copy(staged, values);
+  collective(staged.data());
+  if (copy_out) copy(values, staged);
+}
+
+}  // namespace
+
+void broadcast_on(Communicator& comm, float* data, int64_t count, Device device, int root,
+                  Tensor& staging, Device gpu) {
+  const bool root_rank = comm.rank() == root;
+  on_staged(comm, data, count, device, staging, gpu, root_rank, !root_rank,
+            [&](float* p) { comm.broadcast(p, count, root); });
 }
 
 void all_reduce_on(Communicator& comm, float* data, int64_t count, Device device, ReduceOp op,
                    Tensor& staging, Device gpu) {
-  if (comm.size() == 1 || count == 0) return;
-  const Device via = staging_device(comm, device, gpu);
-  if (via == device) {
-    comm.all_reduce(data, count, op);
-    return;
-  }
-  Tensor& buf = staging_for(staging, count, via);
-  Tensor values = Tensor::view(data, Shape{count}, device);
-  Tensor staged = Tensor::view(buf.data(), Shape{count}, via);
-  copy(staged, values);
-  comm.all_reduce(staged.data(), count, op);
-  copy(values, staged);
+  on_staged(comm, data, count, device, staging, gpu, true, true,
+            [&](float* p) { comm.all_reduce(p, count, op); });
 }
 
 }  // namespace strata
