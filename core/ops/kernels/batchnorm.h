@@ -12,13 +12,13 @@
 // batchnorm.cu launches them, the tests run them on the CPU.
 //
 // The per-value and per-channel expressions are batchnorm.cpp's, rounded step by step as there
-// (bn_mul, bn_add, bn_sub: no FMA contraction on the GPU; double divisions and square roots are
-// correctly rounded on both). The terms of the sums are the CPU's float values; the CPU adds each
-// sample's run of S terms in float (vectorised, in the compiler's order) and the runs in double,
-// where the kernels add every term in double in the block sum's order. So the sums, and what is
-// computed from them, agree to rounding, not bit for bit; what is computed from given statistics
-// or sums (eval mode's y and dx, batchnorm_sync_normalize, batchnorm_sync_dx, the mean of
-// batchnorm_sync_deviations) is the CPU's bit for bit.
+// (mul_rn, add_rn, sub_rn of kernels/rounding.h: no FMA contraction on the GPU; double divisions
+// and square roots are correctly rounded on both). The terms of the sums are the CPU's float
+// values; the CPU adds each sample's run of S terms in float (vectorised, in the compiler's order)
+// and the runs in double, where the kernels add every term in double in the block sum's order. So
+// the sums, and what is computed from them, agree to rounding, not bit for bit; what is computed
+// from given statistics or sums (eval mode's y and dx, batchnorm_sync_normalize, batchnorm_sync_dx,
+// the mean of batchnorm_sync_deviations) is the CPU's bit for bit.
 #pragma once
 
 #include <cmath>
@@ -28,32 +28,9 @@
 #include "core/ops/batchnorm.h"
 #include "core/ops/kernels/block_sum.h"
 #include "core/ops/kernels/launch.h"
+#include "core/ops/kernels/rounding.h"
 
 namespace strata {
-
-// fp32 arithmetic rounded after every operation, as the CPU op computes it (nvcc would otherwise
-// contract a * b + c into one fused multiply-add, rounded once).
-STRATA_HD inline float bn_mul(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-STRATA_HD inline float bn_add(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-STRATA_HD inline float bn_sub(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
 
 // ---- The [n, C, S] view ----
 
@@ -92,11 +69,11 @@ STRATA_HD inline float bn_beta(const float* b, int64_t c) {
 }
 
 STRATA_HD inline float bn_xhat(float x, float mean, float invstd) {
-  return bn_mul(bn_sub(x, mean), invstd);
+  return mul_rn(sub_rn(x, mean), invstd);
 }
 // y = (x - mean) * scale + shift.
 STRATA_HD inline float bn_affine(float x, float mean, float scale, float shift) {
-  return bn_add(bn_mul(bn_sub(x, mean), scale), shift);
+  return add_rn(mul_rn(sub_rn(x, mean), scale), shift);
 }
 // dx through the batch statistics: scale * (dy - a - xhat * bx), a = mean(dy) and
 // bx = mean(dy * xhat) over the batch the statistics came from, scale = gamma * invstd.
@@ -104,7 +81,7 @@ struct BnDxConsts {
   float mean, invstd, scale, a, bx;
 };
 STRATA_HD inline float bn_dx(float dy, float x, const BnDxConsts& k) {
-  return bn_mul(k.scale, bn_sub(bn_sub(dy, k.a), bn_mul(bn_xhat(x, k.mean, k.invstd), k.bx)));
+  return mul_rn(k.scale, sub_rn(sub_rn(dy, k.a), mul_rn(bn_xhat(x, k.mean, k.invstd), k.bx)));
 }
 
 // ---- Per channel ----
@@ -125,7 +102,7 @@ STRATA_HD inline float bn_eval_scale(float gamma, float running_var, double eps)
 }
 // PyTorch's momentum: (1 - momentum) * running + momentum * value.
 STRATA_HD inline float bn_running(float running, float momentum, float value) {
-  return bn_add(bn_mul(1.0f - momentum, running), bn_mul(momentum, value));
+  return add_rn(mul_rn(1.0f - momentum, running), mul_rn(momentum, value));
 }
 // Train mode's per-channel outputs from the mean and the biased variance var of m values:
 // invstd, and the running statistics with the unbiased variance var * m / (m - 1).
@@ -152,8 +129,8 @@ struct BnSqDevTerm {  // (x - mean)^2, in float
   int64_t c;
   float mean;
   STRATA_HD double operator()(int64_t k) const {
-    const float d = bn_sub(x[l.at(c, k)], mean);
-    return bn_mul(d, d);
+    const float d = sub_rn(x[l.at(c, k)], mean);
+    return mul_rn(d, d);
   }
 };
 
@@ -165,7 +142,7 @@ struct BnDyXhatTerm {  // dy * xhat, in float
   float mean, invstd;
   STRATA_HD double operator()(int64_t k) const {
     const int64_t j = l.at(c, k);
-    return bn_mul(dy[j], bn_xhat(x[j], mean, invstd));
+    return mul_rn(dy[j], bn_xhat(x[j], mean, invstd));
   }
 };
 
@@ -230,7 +207,7 @@ struct BnBackwardKernel {
     const float inv = train ? b.invstd[c] : bn_invstd(b.running_var[c], eps);
     const double sdy = sum(m, BnValueTerm{dy, l, c});
     const double sdyx = sum(m, BnDyXhatTerm{x, dy, l, c, mean, inv});
-    const BnDxConsts k{mean, inv, bn_mul(bn_gamma(b.gamma, c), inv), bn_ratio(sdy, md),
+    const BnDxConsts k{mean, inv, mul_rn(bn_gamma(b.gamma, c), inv), bn_ratio(sdy, md),
                        bn_ratio(sdyx, md)};
     return {k, sdy, sdyx};
   }
@@ -330,7 +307,7 @@ struct BnAffineBody {
   const float* invstd;
   STRATA_HD void operator()(int64_t j) const {
     const int64_t c = l.channel(j);
-    y[j] = bn_affine(x[j], mean[c], bn_mul(bn_gamma(gamma, c), invstd[c]), bn_beta(beta, c));
+    y[j] = bn_affine(x[j], mean[c], mul_rn(bn_gamma(gamma, c), invstd[c]), bn_beta(beta, c));
   }
 };
 
@@ -359,7 +336,7 @@ struct BnEvalDxBody {
   double eps;
   STRATA_HD void operator()(int64_t j) const {
     const int64_t c = l.channel(j);
-    dx[j] = bn_mul(bn_mul(bn_gamma(gamma, c), bn_invstd(running_var[c], eps)), dy[j]);
+    dx[j] = mul_rn(mul_rn(bn_gamma(gamma, c), bn_invstd(running_var[c], eps)), dy[j]);
   }
 };
 
@@ -390,7 +367,7 @@ struct BnSyncDxBody {
   STRATA_HD void operator()(int64_t j) const {
     const int64_t c = l.channel(j);
     const float inv = invstd[c];
-    const BnDxConsts k{mean[c], inv, bn_mul(bn_gamma(gamma, c), inv), bn_ratio(sums[c], M),
+    const BnDxConsts k{mean[c], inv, mul_rn(bn_gamma(gamma, c), inv), bn_ratio(sums[c], M),
                        bn_ratio(sums[l.C + c], M)};
     dx[j] = bn_dx(dy[j], x[j], k);
   }

@@ -12,8 +12,8 @@
 // host (and on a GPU, but for exp).
 //
 // nvcc contracts a * b + c into one fma, which rounds once where the CPU rounds twice; the
-// products below that meet an addition go through mul_rn, which the GPU never contracts, so that
-// the GPU rounds as the CPU does.
+// products below that meet an addition go through mul_rn (kernels/rounding.h), which the GPU never
+// contracts, so that the GPU rounds as the CPU does.
 #pragma once
 
 #include <cmath>
@@ -23,25 +23,10 @@
 
 #include "core/host_device.h"
 #include "core/ops/kernels/block_sum.h"
+#include "core/ops/kernels/rounding.h"
 #include "core/ops/weight_decay.h"
 
 namespace strata {
-
-// a * b, rounded before any addition that follows.
-STRATA_HD inline float mul_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-STRATA_HD inline double mul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
 
 STRATA_HD inline double quiet_nan() {
 #if defined(__CUDA_ARCH__)

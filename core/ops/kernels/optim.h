@@ -12,6 +12,7 @@
 
 #include "core/host_device.h"
 #include "core/ops/adam.h"
+#include "core/ops/kernels/rounding.h"
 #include "core/ops/sgd.h"
 
 namespace strata {
@@ -42,11 +43,7 @@ STRATA_HD inline AdamStepArgs adam_step_args(const AdamHyper& h, float lr, doubl
   a.b2 = h.b2;
   a.eps = h.eps;
   a.l2 = h.decoupled ? 0.0f : h.weight_decay;
-#if defined(__CUDA_ARCH__)
-  const float lr_wd = __fmul_rn(lr, h.weight_decay);  // rounded before the subtraction, as here
-#else
-  const float lr_wd = lr * h.weight_decay;
-#endif
+  const float lr_wd = mul_rn(lr, h.weight_decay);  // rounded before the subtraction, as here
   a.shrink = h.decoupled ? 1.0f - lr_wd : 1.0f;
   return a;
 }
