@@ -11,7 +11,8 @@
 #     tensors broadcast from rank 0 through host staging) and emulated -> CPU, against the
 #     uninterrupted run;
 #   - strata encode, sample and eval on runs trained on the emulated device, run there and on the
-#     CPU (--device), against the same commands on the CPU-trained runs.
+#     CPU (--device), against the same commands on the CPU-trained runs;
+#   - device: cuda on a machine without a GPU: a clear error, nothing written.
 # Usage: device_runs_test.sh STRATA MPIEXEC SOURCE_DIR CHECKPOINT_DIGEST
 set -uo pipefail
 strata=$1
@@ -152,6 +153,17 @@ STRATA_TEST_DEVICE=emulated "$strata" eval --checkpoint "$work/gan-emu-1" --data
 fd_cpu=$(value "$work/fd.cpu.log") fd_emu=$(value "$work/fd.emu.log")
 [[ -n $fd_cpu && $fd_cpu == "$fd_emu" ]] || fail "Frechet distance: emulated $fd_emu, cpu $fd_cpu"
 echo "Frechet distance $fd_emu; accuracy $(value "$work/eval_acc.emu.log"); MSE $(value "$work/eval_mse.emu.log")"
+
+# device: cuda where no GPU is visible (as in CI): an error that says why and what to do, before
+# anything is written.
+if ! "$strata" info | grep -q "gpu 0:"; then
+  STRATA_TEST_DEVICE= "$strata" train "$src/configs/smoke/autoencoder.yaml" "${data[@]}" \
+    --set device=cuda --run-dir "$work/no-gpu" > "$work/no-gpu.log" 2>&1 \
+    && fail "device: cuda trained without a GPU"
+  grep -Eq "no GPU is visible|built without CUDA" "$work/no-gpu.log" \
+    && grep -q "device: cpu" "$work/no-gpu.log" || { fail "device: cuda without a GPU: unclear error"; cat "$work/no-gpu.log"; }
+  [[ ! -e $work/no-gpu ]] || fail "device: cuda without a GPU left a run folder"
+fi
 
 ((status == 0)) && echo "device runs: all equal to the CPU's"
 exit $status
