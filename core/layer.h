@@ -97,6 +97,17 @@ class Layer {
   // then passes views in both directions and calls neither forward nor backward, so it costs no
   // copy and no memory.
   virtual bool is_view() const { return false; }
+  // A ReLU after this layer done by its own forward (a Dense on a GPU: cuBLASLt's epilogue). The
+  // model asks can_fuse_relu for its backend and, when the next layer is_relu() and nothing reads
+  // this layer's output on its own (no output-gradient hook), calls set_relu_fused(true): the
+  // forward then writes relu(output), the ReLU layer's output is that memory, and only the ReLU's
+  // forward is skipped (its backward, from the same values, gives this layer its gradient).
+  virtual bool can_fuse_relu(const Backend& backend) const {
+    (void)backend;
+    return false;
+  }
+  virtual void set_relu_fused(bool fused) { (void)fused; }
+  virtual bool is_relu() const { return false; }
   // Tells the layer its position in the model (used to key its random stream).
   void set_index(uint32_t index) { index_ = index; }
   uint32_t index() const { return index_; }

@@ -109,7 +109,8 @@ void Sequential::build(const Shape& sample_shape, uint64_t seed, Device device) 
     for (Tensor* t : slot.layer->state())
       if (!(t->device() == device_)) *t = t->to(device_);
   }
-  acts_.assign(layers_.size(), Tensor(Shape{1}, device_));
+  outs_.assign(layers_.size(), Tensor(Shape{1}, device_));
+  acts_ = outs_;
   for (Tensor& g : gbuf_) g = Tensor(Shape{1}, device_);
   workspace_ = Tensor(Shape{1}, device_);
   saved_ = Tensor(Shape{1}, device_);
@@ -121,13 +122,24 @@ void Sequential::prepare(const Shape& in) {
   int64_t max_grad = in.numel(), workspace = 0, saved = 0;
   std::vector<ScratchNeeds> needs(layers_.size());
   std::vector<int64_t> saved_at(layers_.size());
+  // ReLUs that the layer before runs in its own forward (a Dense on a GPU).
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& l = *layers_[i].layer;
+    const bool fuse = i + 1 < layers_.size() && layers_[i + 1].layer->is_relu() &&
+                      !layers_[i].output_grad_hook && l.can_fuse_relu(backend());
+    l.set_relu_fused(fuse);
+    if (i + 1 < layers_.size()) layers_[i + 1].done_by_previous = fuse;
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
     needs[i] = layers_[i].layer->setup(s, backend());
     workspace = std::max(workspace, needs[i].workspace);
     saved_at[i] = saved;
     saved += align_up(needs[i].saved);
     s = out_shapes_[i].with_batch(in[0]);
-    if (!layers_[i].layer->is_view()) acts_[i].resize(s);  // a view's is set by forward
+    if (!layers_[i].layer->is_view() && !layers_[i].done_by_previous) {
+      outs_[i].resize(s);
+      acts_[i] = outs_[i];  // its own memory again, also after a forward made it an alias
+    }
     max_grad = std::max(max_grad, s.numel());
   }
   gbuf_[0].resize(Shape{max_grad});
@@ -144,6 +156,7 @@ void Sequential::prepare(const Shape& in) {
     layers_[i].layer->bind_scratch(ws, sv);
   }
   current_in_ = in;
+  replan_ = false;
 }
 
 StepContext Sequential::on_device(const StepContext& ctx) const {
@@ -158,7 +171,7 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
                                                         << "lives on " << device_.str()
                                                         << "; copy the batch there first");
   const StepContext ctx = on_device(step);
-  if (x.shape() != current_in_) {
+  if (x.shape() != current_in_ || replan_) {
     STRATA_CHECK(x.rank() >= 1 && sample_of(x.shape()) == input_sample_shape_,
                  "model input has shape " << x.shape().str() << ", but the model was built for "
                                           << "samples of shape " << input_sample_shape_.str()
@@ -171,6 +184,8 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (layers_[i].layer->is_view())
       acts_[i] = in->reshaped(out_shapes_[i].with_batch(x.dim(0)));
+    else if (layers_[i].done_by_previous)
+      acts_[i] = *in;  // the same values: the layer before applied this ReLU
     else
       layers_[i].layer->forward(*in, acts_[i], ctx);
     in = &acts_[i];
@@ -233,6 +248,7 @@ void Sequential::add_output_grad_hook(int layer,
   STRATA_CHECK(layer >= 0 && layer < num_layers(),
                "no layer " << layer << " in a model of " << num_layers() << " layers");
   layers_[layer].output_grad_hook = std::move(hook);
+  replan_ = true;  // the next forward plans again (a hooked layer's ReLU is not fused)
 }
 
 void Sequential::zero_grads() {

@@ -68,6 +68,8 @@ class Sequential {
   int64_t layer_param_offset(int i) const { return layers_[i].offset; }
   int64_t layer_param_count(int i) const { return layers_[i].count; }
   // Output of layer i from the last forward.
+  // Layer i's output of the last forward. A Dense followed by a ReLU on a GPU runs both in one
+  // GEMM (Layer::can_fuse_relu): the Dense's activation is then the ReLU's output.
   const Tensor& activation(int i) const { return acts_[i]; }
   const Tensor& output() const { return acts_.back(); }
   Shape output_sample_shape() const { return output_sample_shape_; }
@@ -92,6 +94,7 @@ class Sequential {
     int64_t offset = 0, count = 0;
     std::vector<Tensor> params, grads;
     std::function<void(const Tensor&, Tensor&)> output_grad_hook;
+    bool done_by_previous = false;  // a ReLU the layer before runs in its forward (is_relu)
   };
   void prepare(const Shape& in);  // sizes activations and scratch for a new input shape
 
@@ -99,7 +102,8 @@ class Sequential {
 
   std::vector<Slot> layers_;
   std::vector<NamedParam> named_;
-  std::vector<Tensor> acts_;
+  std::vector<Tensor> acts_;       // each layer's output: its own in outs_, or a view (forward)
+  std::vector<Tensor> outs_;       // the memory of the layers that write their output
   std::vector<Shape> out_shapes_;  // per layer, batch 1, from build()
   Tensor gbuf_[2];                 // ping-pong input-gradient buffers
   Tensor workspace_, saved_;       // the layers' scratch (Layer::setup); saved_ in per-layer parts
@@ -110,6 +114,7 @@ class Sequential {
   std::function<void(int)> grads_ready_;
   Device device_;
   bool built_ = false;
+  bool replan_ = false;  // prepare() again at the next forward (a hook was added)
 };
 
 // Prepends a batch dimension to a per-sample shape.

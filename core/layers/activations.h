@@ -12,6 +12,7 @@ class Activation final : public Layer {
   explicit Activation(ActivationKind kind, float slope = 0.01f);
   const char* kind() const override;
   Shape build(const Shape& in) override { return in; }
+  bool is_relu() const override { return fn_.kind == ActivationKind::kReLU; }
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;

@@ -35,7 +35,11 @@ void Dense::bind(std::span<Tensor> params, std::span<Tensor> grads) {
 void Dense::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
   const DenseDims d{x.dim(0), in_, o_.units};
   dispatch(*ctx.backend, [&](auto& be) {
-    dense_forward(be, d, x.data(), w_.data(), o_.bias ? b_.data() : nullptr, y.data());
+    const float* b = o_.bias ? b_.data() : nullptr;
+    if (relu_fused_)
+      dense_relu_forward(be, d, x.data(), w_.data(), b, y.data());
+    else
+      dense_forward(be, d, x.data(), w_.data(), b, y.data());
   });
 }
 

@@ -17,6 +17,11 @@ class Dense final : public Layer {
   explicit Dense(const DenseOptions& o);
   const char* kind() const override { return "dense"; }
   Shape build(const Shape& in) override;
+  // On a GPU, a following ReLU runs in the GEMM's epilogue (Layer::can_fuse_relu); also on the
+  // emulated device, whose fused op is the CPU's dense then ReLU, so that the tests there run the
+  // model's fused path and must still give the CPU's values.
+  bool can_fuse_relu(const Backend& backend) const override { return !backend.device().is_cpu(); }
+  void set_relu_fused(bool fused) override { relu_fused_ = fused; }
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
@@ -27,6 +32,7 @@ class Dense final : public Layer {
   DenseOptions o_;
   int64_t in_ = 0;
   Tensor w_, b_, dw_, db_;
+  bool relu_fused_ = false;
 };
 
 }  // namespace strata

@@ -127,6 +127,40 @@ TEST(Sequential, ReshapeAndFlattenAreViews) {
   for (int64_t i = 0; i < m.grads().numel(); ++i) ASSERT_EQ(m.grads()[i], plain.grads()[i]);
 }
 
+// Off the CPU (a GPU, or the emulated device here) a Dense followed by a ReLU runs both in its
+// forward: the ReLU's output is the Dense's memory, the values and gradients are the unfused
+// model's, and a hook on the Dense's output keeps the two apart.
+TEST(Sequential, DenseThenReluFuseOffTheCpu) {
+  auto mlp = [](Device device) {
+    Sequential m;
+    m.add(std::make_unique<Dense>(DenseOptions{.units = 6}));
+    m.add(std::make_unique<Activation>(ActivationKind::kReLU));
+    m.add(std::make_unique<Dense>(DenseOptions{.units = 3}));
+    m.build(Shape{5}, 9, device);
+    return m;
+  };
+  Sequential cpu = mlp(Device::cpu()), dev = mlp(Device::emulated());
+  Tensor x(Shape{4, 5}), dy(Shape{4, 3});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = 0.3f * static_cast<float>(i % 9) - 1.1f;
+  for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = 0.2f * static_cast<float>(i % 5) - 0.4f;
+  for (bool hook : {false, true}) {
+    if (hook)
+      for (Sequential* m : {&cpu, &dev}) m->add_output_grad_hook(0, [](const Tensor&, Tensor&) {});
+    cpu.zero_grads();
+    dev.zero_grads();
+    const Tensor y_cpu = cpu.forward(x, StepContext{});
+    const Tensor x_dev = x.to(Device::emulated());  // alive until backward, as a batch is
+    const Tensor y_dev = dev.forward(x_dev, StepContext{}).to(Device::cpu());
+    EXPECT_EQ(dev.activation(1).data() == dev.activation(0).data(), !hook) << "hook " << hook;
+    EXPECT_NE(cpu.activation(1).data(), cpu.activation(0).data());
+    for (int64_t i = 0; i < y_cpu.numel(); ++i) ASSERT_EQ(y_dev[i], y_cpu[i]) << i;
+    cpu.backward(dy, StepContext{}, false);
+    dev.backward(dy.to(Device::emulated()), StepContext{}, false);
+    const Tensor g = dev.grads().to(Device::cpu());
+    for (int64_t i = 0; i < g.numel(); ++i) ASSERT_EQ(g[i], cpu.grads()[i]) << i;
+  }
+}
+
 TEST(Sequential, WrongInputShapeIsAnError) {
   Sequential m = small_mlp();
   Tensor x(Shape{2, 6});
