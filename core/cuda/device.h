@@ -1,5 +1,4 @@
-// What the CUDA runtime sees. Built only with STRATA_CUDA (the CUDA backend proper comes with the
-// CUDA issue); here so that a CUDA build configures, compiles and links end to end.
+// What the CUDA runtime sees: the GPUs (strata info, device choice). CUDA build only.
 #pragma once
 
 #include <string>
