@@ -20,7 +20,8 @@ GradientReducer::GradientReducer(Communicator& comm, GradientBuffer buffer, int6
                "distributed.backend '" << comm.name() << "' reduces GPU buffers but this model "
                                        << "lives on "
                                        << (device.is_cpu() ? "the CPU" : device.str())
-                                       << "; use distributed.backend: mpi (or auto)");
+                                       << "; use distributed.backend: mpi (or auto), or train on "
+                                       << "the GPU (device: auto or cuda)");
   if (active() && !takes_memory_on(comm, device)) host_ = Tensor(buffer_.grads.shape());
   const int n = static_cast<int>(buffer_.layer_counts.size());
   layer_bucket_.assign(n, -1);
