@@ -21,6 +21,7 @@
 #include "core/ops/batchnorm.h"
 #include "core/ops/kernels/batchnorm.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/lcg.h"
 
 namespace strata::test {
 
@@ -59,11 +60,8 @@ inline BatchNormArgs args_of(const Shape3& s) {
 // n values in [offset - scale, offset + scale], the same for the same seed.
 inline std::vector<float> values(int64_t n, float scale, uint32_t seed, float offset = 0.0f) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 12345u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = offset + scale * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f);
-  }
+  Lcg r(seed, 12345u);
+  for (auto& x : v) x = offset + scale * (r.unit() * 2.0f - 1.0f);
   return v;
 }
 

@@ -22,11 +22,12 @@
 #include "core/ops/batchnorm.h"
 #include "tests/core/ops/kernels/batchnorm_cases.h"
 #include "tests/support/float_compare.h"
+#include "tests/support/lcg.h"
 
 namespace strata {
 namespace {
 
-// The shapes, inputs, state, executor and tolerances of batchnorm_cases.h; same_bits.
+// The shapes, inputs, state, executor and tolerances of batchnorm_cases.h; same_bits; Lcg.
 using namespace test;
 
 // ---- Inputs ----
@@ -38,14 +39,14 @@ using namespace test;
 std::vector<float> exact_sum_inputs(const Shape3& s, uint32_t seed) {
   const BnLayout l{s.n, s.C, s.S};
   std::vector<float> x(static_cast<size_t>(l.size()));
-  uint32_t r = seed * 2654435761u + 7u;
+  Lcg r(seed, 7u);
   const int64_t m = l.per_channel();
   for (int64_t c = 0; c < s.C; ++c) {
     const float base = 0.5f * static_cast<float>(c % 13) - 3.0f;
     for (int64_t k = 0; k < (m + 1) / 2; ++k) {
-      r = r * 1664525u + 1013904223u;
+      const uint32_t word = r.next();
       const float v =
-          k == m - 1 - k ? 0.0f : 0.25f * static_cast<float>(static_cast<int>(r >> 28) - 8);
+          k == m - 1 - k ? 0.0f : 0.25f * static_cast<float>(static_cast<int>(word >> 28) - 8);
       x[l.at(c, k)] = base + v;
       x[l.at(c, m - 1 - k)] = base - v;
     }

@@ -23,17 +23,15 @@
 #include "core/ops/dense.h"
 #include "core/ops/dense_plan.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/lcg.h"
 
 namespace strata {
 namespace {
 
 std::vector<float> values(int64_t n, float scale, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 7u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = scale * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f);
-  }
+  test::Lcg r(seed, 7u);
+  for (auto& x : v) x = scale * (r.unit() * 2.0f - 1.0f);
   return v;
 }
 

@@ -6,16 +6,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "tests/support/lcg.h"
+
 namespace strata::test {
 
 // n values in [lo, hi), the same for the same seed.
 inline std::vector<float> values(int64_t n, float lo, float hi, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 12345u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = lo + (hi - lo) * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24));
-  }
+  Lcg r(seed, 12345u);
+  for (auto& x : v) x = lo + (hi - lo) * r.unit();
   return v;
 }
 

@@ -16,6 +16,7 @@
 #include "tests/core/ops/kernels/pooling_cases.h"
 #include "tests/support/emulate_launch.h"
 #include "tests/support/float_compare.h"
+#include "tests/support/lcg.h"
 
 namespace strata {
 namespace {
@@ -27,22 +28,16 @@ using test::same_bits;
 // n values, multiples of 1/8 in [-2, 2] (many ties within a window), the same for the same seed.
 std::vector<float> tied_values(int64_t n, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 99u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = 0.125f * static_cast<float>(static_cast<int>(s >> 27) - 16);
-  }
+  test::Lcg r(seed, 99u);
+  for (auto& x : v) x = 0.125f * static_cast<float>(static_cast<int>(r.next() >> 27) - 16);
   return v;
 }
 
 // n values in [-1, 1] with few ties.
 std::vector<float> smooth_values(int64_t n, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 5u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f;
-  }
+  test::Lcg r(seed, 5u);
+  for (auto& x : v) x = r.unit() * 2.0f - 1.0f;
   return v;
 }
 
