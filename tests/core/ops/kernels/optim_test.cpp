@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "core/backend.h"
@@ -17,13 +16,12 @@
 #include "core/ops/sgd.h"
 #include "core/optim/optimizer.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
 
-bool same_bits(float a, float b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
+using test::same_bits;
 
 std::vector<float> wave(int64_t n, float scale, float phase) {
   std::vector<float> v(static_cast<size_t>(n));
