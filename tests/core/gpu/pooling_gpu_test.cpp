@@ -80,18 +80,15 @@ TEST(MaxPoolGpu, IsTheCpuOpBitForBit) {
 
 // Many outputs picking one input, with dy whose float sum depends on the order of addition.
 TEST(MaxPoolGpu, OverlappingPicksAddInTheCpusOrder) {
-  const PoolDims d = pool(2, 9, 9, 5, 5, 1, 1, 2, 2);
+  const test::OverlappingPicks c;
+  const PoolDims& d = c.d;
   const int64_t nin = d.planes * d.h * d.w, nout = d.planes * d.out_h * d.out_w;
-  std::vector<float> x(nin, 0.0f);
-  x[4 * 9 + 4] = 1.0f;            // plane 0: the centre wins all 25 windows holding it
-  x[81 + 0] = x[81 + 80] = 1.0f;  // plane 1: two corners
-  std::vector<float> y(nout), dy(nout), dx(nin);
+  std::vector<float> y(nout), dx(nin);
   std::vector<int32_t> am(nout);
-  for (int64_t k = 0; k < nout; ++k) dy[k] = (k % 3 == 0) ? 1e8f : (k % 3 == 1 ? 1.0f : -1e8f);
-  maxpool2d_forward(cpu_backend(), d, x.data(), y.data(), am.data());
-  maxpool2d_backward(cpu_backend(), d, dy.data(), am.data(), dx.data());
-  Tensor gx = upload(x), gy = gpu_test::device_nan(nout), gam = gpu_test::device_nan(nout),
-         gdy = upload(dy), gdx = gpu_test::device_nan(nin);
+  maxpool2d_forward(cpu_backend(), d, c.x.data(), y.data(), am.data());
+  maxpool2d_backward(cpu_backend(), d, c.dy.data(), am.data(), dx.data());
+  Tensor gx = upload(c.x), gy = gpu_test::device_nan(nout), gam = gpu_test::device_nan(nout),
+         gdy = upload(c.dy), gdx = gpu_test::device_nan(nin);
   maxpool2d_forward(gpu(), d, gx.data(), gy.data(), ints(gam));
   maxpool2d_backward(gpu(), d, gdy.data(), ints(gam), gdx.data());
   EXPECT_EQ(download_ints(gam), am);

@@ -51,6 +51,24 @@ inline std::vector<PoolDims> pool_cases(int64_t batch) {
   };
 }
 
+// Several outputs picking the same input: 5x5 windows at stride 1 over two 9x9 planes, x 0 but
+// for the centre of plane 0 (the maximum of all 25 windows holding it) and two corners of plane
+// 1, and a dy whose float sums depend on the order of addition (magnitudes 1e8 apart).
+struct OverlappingPicks {
+  PoolDims d = pool(2, 9, 9, 5, 5, 1, 1, 2, 2);
+  int64_t centre = 4 * 9 + 4;  // the input of plane 0 every window holding it picks
+  std::vector<float> x, dy;
+
+  OverlappingPicks() {
+    x.assign(static_cast<size_t>(d.planes * d.h * d.w), 0.0f);
+    x[centre] = 1.0f;
+    x[81 + 0] = x[81 + 80] = 1.0f;
+    dy.resize(static_cast<size_t>(d.planes * d.out_h * d.out_w));
+    for (size_t k = 0; k < dy.size(); ++k)
+      dy[k] = (k % 3 == 0) ? 1e8f : (k % 3 == 1 ? 1.0f : -1e8f);
+  }
+};
+
 inline std::vector<UpsampleDims> upsample_cases() {
   return {
       {.planes = 256 * 128, .h = 7, .w = 7, .scale_h = 2, .scale_w = 2},  // 7x7 -> 14x14

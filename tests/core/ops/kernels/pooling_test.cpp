@@ -103,23 +103,18 @@ TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
 // the gathered sum adds them in the CPU's order, so even values whose sum depends on the order
 // agree bit for bit.
 TEST(PoolingKernels, MaxPoolBackwardSumsOverlappingPicksInTheCpusOrder) {
-  const PoolDims d = pool(2, 9, 9, 5, 5, 1, 1, 2, 2);
+  const test::OverlappingPicks c;
+  const PoolDims& d = c.d;
   const int64_t nin = d.planes * d.h * d.w, nout = d.planes * d.out_h * d.out_w;
-  std::vector<float> x(nin, 0.0f);
-  x[4 * 9 + 4] = 1.0f;            // plane 0: the centre wins all 25 windows holding it
-  x[81 + 0] = x[81 + 80] = 1.0f;  // plane 1: two corners
   std::vector<float> y(nout);
   std::vector<int32_t> am(nout);
-  maxpool2d_forward(cpu_backend(), d, x.data(), y.data(), am.data());
-  std::vector<float> dy(nout);
-  for (int64_t k = 0; k < nout; ++k)  // magnitudes 1e8 apart: float sums depend on order
-    dy[k] = (k % 3 == 0) ? 1e8f : (k % 3 == 1 ? 1.0f : -1e8f);
+  maxpool2d_forward(cpu_backend(), d, c.x.data(), y.data(), am.data());
   std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
-  maxpool2d_backward(cpu_backend(), d, dy.data(), am.data(), dx_cpu.data());
-  ASSERT_TRUE(emulate(nin, MaxPoolBackwardBody{d, dy.data(), am.data(), dx_emu.data()}));
+  maxpool2d_backward(cpu_backend(), d, c.dy.data(), am.data(), dx_cpu.data());
+  ASSERT_TRUE(emulate(nin, MaxPoolBackwardBody{d, c.dy.data(), am.data(), dx_emu.data()}));
   EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx"));
   int picks = 0;
-  for (int64_t k = 0; k < d.out_h * d.out_w; ++k) picks += am[k] == 4 * 9 + 4;
+  for (int64_t k = 0; k < d.out_h * d.out_w; ++k) picks += am[k] == c.centre;
   EXPECT_EQ(picks, 25);
 }
 
