@@ -128,12 +128,7 @@ TEST_P(BatchNormGpu, TrainModeMatchesTheCpuOp) {
     batchnorm_forward(gpu(), a, dev.buffers(), true, gx.data(), gy.data());
     const BnState got = dev.to_host();
     const std::vector<float> gy_host = download(gy);
-    EXPECT_TRUE(gpu_test::close(got.mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_mean, cpu.running_mean, kStatRtol, kStatAtol,
-                                "running_mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_var, cpu.running_var, kStatRtol, kStatAtol,
-                                "running_var" + at));
+    expect_statistics_within(got, cpu, at, gpu_test::close);
     EXPECT_TRUE(gpu_test::close(gy_host, y, kValueRtol, kValueAtol, "y" + at));
     EXPECT_TRUE(same_bits(got.mean, mirror.mean, "mean, GPU vs its kernels on the CPU" + at));
     EXPECT_TRUE(same_bits(got.invstd, mirror.invstd, "invstd, GPU vs its kernels on the CPU" + at));
@@ -318,12 +313,7 @@ TEST_P(BatchNormGpu, SyncOverRanksMatchesTheWholeBatch) {
       EXPECT_TRUE(same_bits(other.invstd, got.invstd, "invstd of rank " + std::to_string(r) + at));
       EXPECT_TRUE(same_bits(other.running_var, got.running_var, "running_var of a rank" + at));
     }
-    EXPECT_TRUE(gpu_test::close(got.mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_mean, cpu.running_mean, kStatRtol, kStatAtol,
-                                "running_mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_var, cpu.running_var, kStatRtol, kStatAtol,
-                                "running_var" + at));
+    expect_statistics_within(got, cpu, at, gpu_test::close);
     EXPECT_TRUE(gpu_test::close(download(gy), y, kValueRtol, kValueAtol, "y" + at));
     EXPECT_TRUE(gpu_test::close(download(gdx), dx, kValueRtol, kValueAtol, "dx" + at));
     if (affine) {  // the gradient reducer's sum of the ranks' dgamma and dbeta

@@ -137,4 +137,17 @@ inline double sum_atol(const Shape3& s) {
   return 2.5e-7 * std::sqrt(static_cast<double>(s.n)) * static_cast<double>(s.S) + 1e-5;
 }
 
+// The batch statistics (mean, invstd) and running statistics of `got` against `want`'s within the
+// statistics' tolerances, by the test's comparison: within(got, want, rtol, atol, what) gives an
+// AssertionResult.
+template <class Within>
+void expect_statistics_within(const BnState& got, const BnState& want, const std::string& at,
+                              const Within& within) {
+  EXPECT_TRUE(within(got.mean, want.mean, kStatRtol, kStatAtol, "mean" + at));
+  EXPECT_TRUE(within(got.invstd, want.invstd, kStatRtol, kStatAtol, "invstd" + at));
+  EXPECT_TRUE(
+      within(got.running_mean, want.running_mean, kStatRtol, kStatAtol, "running_mean" + at));
+  EXPECT_TRUE(within(got.running_var, want.running_var, kStatRtol, kStatAtol, "running_var" + at));
+}
+
 }  // namespace strata::test

@@ -208,11 +208,7 @@ TEST_P(BatchNormOps, TrainModeMatchesTheCpuOp) {
     bn_forward_steps(ex, a, emu.buffers(), true, x.data(), y_emu.data());
     EXPECT_EQ(ex.launches, (std::vector<std::string>{"batchnorm statistics", "batchnorm affine"}));
     const std::string at = " " + name(s, affine);
-    EXPECT_TRUE(near(emu.mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-    EXPECT_TRUE(near(emu.invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-    EXPECT_TRUE(
-        near(emu.running_mean, cpu.running_mean, kStatRtol, kStatAtol, "running_mean" + at));
-    EXPECT_TRUE(near(emu.running_var, cpu.running_var, kStatRtol, kStatAtol, "running_var" + at));
+    expect_statistics_within(emu, cpu, at, near);
     EXPECT_TRUE(near(y_emu, y_cpu, kValueRtol, kValueAtol, "y" + at));
 
     // The backward from the CPU's statistics, so that only its own sums differ.
@@ -381,12 +377,7 @@ TEST_P(BatchNormOps, SyncOverRanksMatchesTheWholeBatch) {
         EXPECT_TRUE(same_bits(state[r].mean, state[0].mean, "mean of rank " + std::to_string(r)));
         EXPECT_TRUE(same_bits(state[r].running_var, state[0].running_var, "running_var of a rank"));
       }
-      EXPECT_TRUE(near(state[0].mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-      EXPECT_TRUE(near(state[0].invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-      EXPECT_TRUE(
-          near(state[0].running_mean, cpu.running_mean, kStatRtol, kStatAtol, "running_mean" + at));
-      EXPECT_TRUE(
-          near(state[0].running_var, cpu.running_var, kStatRtol, kStatAtol, "running_var" + at));
+      expect_statistics_within(state[0], cpu, at, near);
       EXPECT_TRUE(near(y, y_cpu, kValueRtol, kValueAtol, "y" + at));
       EXPECT_TRUE(near(dx, dx_cpu, kValueRtol, kValueAtol, "dx" + at));
       if (affine) {  // the gradient reducer's sum of each rank's dgamma and dbeta
