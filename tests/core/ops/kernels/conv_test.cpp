@@ -126,8 +126,7 @@ void cudnn_backward_filter(const CudnnConvPlan& p, const float* image, const flo
 
 template <class Body>
 void run(int64_t n, const Body& body) {
-  const std::vector<int> visits = test::emulate_grid_stride(n, body);
-  ASSERT_TRUE(std::all_of(visits.begin(), visits.end(), [](int v) { return v == 1; }));
+  ASSERT_TRUE(test::emulate_each_once(n, body));
 }
 
 // The image cuDNN sees: the padded copy (PadImageBody) or the image itself.

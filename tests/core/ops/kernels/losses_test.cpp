@@ -29,8 +29,7 @@ using namespace test;
 // Runs a grid-stride body over n indices and checks each was visited once.
 template <class Body>
 void run_body(int64_t n, const Body& body) {
-  const std::vector<int> visits = test::emulate_grid_stride(n, body);
-  for (int64_t i = 0; i < n; ++i) ASSERT_EQ(visits[i], 1) << "index " << i << " of " << n;
+  ASSERT_TRUE(emulate_each_once(n, body));
 }
 
 // The value a one-block sum kernel writes, on the host.

@@ -41,15 +41,6 @@ std::vector<float> smooth_values(int64_t n, uint32_t seed) {
   return v;
 }
 
-template <class Body>
-::testing::AssertionResult emulate(int64_t n, const Body& body) {
-  const std::vector<int> visits = test::emulate_grid_stride(n, body);
-  for (int64_t i = 0; i < n; ++i)
-    if (visits[i] != 1)
-      return ::testing::AssertionFailure() << "index " << i << " visited " << visits[i];
-  return ::testing::AssertionSuccess();
-}
-
 TEST(PoolingKernels, WindowsHoldingAnInputAreExactlyThoseThatCoverIt) {
   for (int64_t k : {1, 2, 3, 5})
     for (int64_t s : {1, 2, 3, 4})
@@ -83,7 +74,8 @@ TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
       std::vector<float> y_cpu(nout), y_emu(nout, std::nanf(""));
       std::vector<int32_t> am_cpu(nout), am_emu(nout, -1);
       maxpool2d_forward(cpu_backend(), d, x.data(), y_cpu.data(), am_cpu.data());
-      ASSERT_TRUE(emulate(nout, MaxPoolForwardBody{d, x.data(), y_emu.data(), am_emu.data()}));
+      ASSERT_TRUE(test::emulate_each_once(
+          nout, MaxPoolForwardBody{d, x.data(), y_emu.data(), am_emu.data()}));
       EXPECT_TRUE(same_bits(y_emu, y_cpu, "y " + at));
       EXPECT_TRUE(same_bits(am_emu, am_cpu, "argmax " + at));
 
@@ -93,7 +85,8 @@ TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
            {smooth_values(nout, 3), std::vector<float>(static_cast<size_t>(nout), 1.0f)}) {
         std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
         maxpool2d_backward(cpu_backend(), d, dy.data(), am_cpu.data(), dx_cpu.data());
-        ASSERT_TRUE(emulate(nin, MaxPoolBackwardBody{d, dy.data(), am_cpu.data(), dx_emu.data()}));
+        ASSERT_TRUE(test::emulate_each_once(
+            nin, MaxPoolBackwardBody{d, dy.data(), am_cpu.data(), dx_emu.data()}));
         EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx " + at));
       }
     }
@@ -111,7 +104,8 @@ TEST(PoolingKernels, MaxPoolBackwardSumsOverlappingPicksInTheCpusOrder) {
   maxpool2d_forward(cpu_backend(), d, c.x.data(), y.data(), am.data());
   std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
   maxpool2d_backward(cpu_backend(), d, c.dy.data(), am.data(), dx_cpu.data());
-  ASSERT_TRUE(emulate(nin, MaxPoolBackwardBody{d, c.dy.data(), am.data(), dx_emu.data()}));
+  ASSERT_TRUE(
+      test::emulate_each_once(nin, MaxPoolBackwardBody{d, c.dy.data(), am.data(), dx_emu.data()}));
   EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx"));
   int picks = 0;
   for (int64_t k = 0; k < d.out_h * d.out_w; ++k) picks += am[k] == c.centre;
@@ -125,11 +119,11 @@ TEST(PoolingKernels, UpsampleIsTheCpuOpBitForBit) {
     const std::vector<float> x = smooth_values(nin, 4), dy = smooth_values(nout, 5);
     std::vector<float> y_cpu(nout), y_emu(nout, std::nanf(""));
     upsample2d_forward(cpu_backend(), d, x.data(), y_cpu.data());
-    ASSERT_TRUE(emulate(nout, UpsampleForwardBody{d, x.data(), y_emu.data()}));
+    ASSERT_TRUE(test::emulate_each_once(nout, UpsampleForwardBody{d, x.data(), y_emu.data()}));
     EXPECT_TRUE(same_bits(y_emu, y_cpu, "y " + at));
     std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
     upsample2d_backward(cpu_backend(), d, dy.data(), dx_cpu.data());
-    ASSERT_TRUE(emulate(nin, UpsampleBackwardBody{d, dy.data(), dx_emu.data()}));
+    ASSERT_TRUE(test::emulate_each_once(nin, UpsampleBackwardBody{d, dy.data(), dx_emu.data()}));
     EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx " + at));
   }
 }

@@ -36,13 +36,6 @@ std::vector<float> nans(int64_t n) {
   return std::vector<float>(static_cast<size_t>(n), NAN);
 }
 
-// One visit per sample.
-::testing::AssertionResult once_each(const std::vector<int>& visits, int64_t batch) {
-  if (visits != std::vector<int>(static_cast<size_t>(batch), 1))
-    return ::testing::AssertionFailure() << "a sample was not drawn exactly once";
-  return ::testing::AssertionSuccess();
-}
-
 TEST(RandomBodies, DropoutForwardEqualsTheCpuOp) {
   for (float rate : {0.0f, 0.3f, 0.5f, 0.9f})
     for (int64_t batch : kBatches)
@@ -62,7 +55,7 @@ TEST(RandomBodies, DropoutForwardEqualsTheCpuOp) {
             batch, dropout_forward_body(a, x.data(), y_body.data(), m_body.data()));
         const std::string what = "rate " + std::to_string(rate) + ", batch " +
                                  std::to_string(batch) + ", per sample " + std::to_string(per);
-        ASSERT_TRUE(once_each(visits, batch)) << what;
+        ASSERT_TRUE(test::each_once(visits)) << what;
         ASSERT_TRUE(same_bits(m_body, m_cpu, "mask, " + what));
         ASSERT_TRUE(same_bits(y_body, y_cpu, "y, " + what));
       }
@@ -117,7 +110,7 @@ TEST(RandomBodies, CorruptMaskEqualsTheCpuOp) {
             test::emulate_grid_stride(batch, CorruptMaskBody{a, p, x.data(), y_body.data()});
         const std::string what = "p " + std::to_string(p) + ", batch " + std::to_string(batch) +
                                  ", per sample " + std::to_string(per);
-        ASSERT_TRUE(once_each(visits, batch)) << what;
+        ASSERT_TRUE(test::each_once(visits)) << what;
         ASSERT_TRUE(same_bits(y_body, y_cpu, what));
       }
 }
@@ -136,8 +129,8 @@ TEST(RandomBodies, CorruptGaussianEqualsTheCpuOpOnTheHost) {
           batch, CorruptGaussianBody<NormalHalf::kOdd>{a, 0.25f, x.data(), y_body.data()});
       const std::string what =
           "batch " + std::to_string(batch) + ", per sample " + std::to_string(per);
-      ASSERT_TRUE(once_each(even, batch)) << what;
-      ASSERT_TRUE(once_each(odd, batch)) << what;
+      ASSERT_TRUE(test::each_once(even)) << what;
+      ASSERT_TRUE(test::each_once(odd)) << what;
       ASSERT_TRUE(same_bits(y_body, y_cpu, what));
     }
 }
