@@ -178,7 +178,7 @@ TEST(SparsityGpu, ColumnSumsAndMeansAreTheCpus) {
 
 TEST(SparsityGpu, L1MatchesTheCpuAccumulatesAndIsDeterministic) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
+    const SparsityArgs args = sparsity_args(s);
     const int64_t total = s.n * s.k;
     std::vector<float> x = inputs(total, 1.0f, 8);
     x[0] = 0.0f;
@@ -204,10 +204,8 @@ TEST(SparsityGpu, L1MatchesTheCpuAccumulatesAndIsDeterministic) {
 
 TEST(SparsityGpu, KlMatchesTheCpuAccumulatesAndIsDeterministic) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
-    const std::vector<float> a = activations(s, 10);
-    std::vector<float> rho_hat(s.k);
-    sparsity_column_means(cpu_backend(), s.n, s.k, a.data(), rho_hat.data());
+    const SparsityArgs args = sparsity_args(s);
+    const std::vector<float> rho_hat = test::rho_hat(s, 10);
     float value = 0.0f;
     sparsity_kl_value(cpu_backend(), args, rho_hat.data(), &value);
     const std::vector<float> d0 = inputs(s.n * s.k, 0.5f, 11);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/backend.h"
+#include "core/ops/sparsity.h"
 #include "tests/support/lcg.h"
 
 namespace strata::test {
@@ -76,6 +78,19 @@ inline std::vector<float> activations(const Rows& s, uint32_t seed) {
     if (s.k > 1) a[r * s.k + s.k - 1] = 1.0f;
   }
   return a;
+}
+
+// The penalty's arguments for activations of shape s: target rate 0.05, weight 3e-3.
+inline SparsityArgs sparsity_args(const Rows& s) {
+  return {s.n, s.k, 0.05f, 3e-3f};
+}
+
+// The KL penalty's input: the CPU op's column means (rho hat) of activations(s, seed).
+inline std::vector<float> rho_hat(const Rows& s, uint32_t seed) {
+  const std::vector<float> a = activations(s, seed);
+  std::vector<float> means(static_cast<size_t>(s.k));
+  sparsity_column_means(cpu_backend(), s.n, s.k, a.data(), means.data());
+  return means;
 }
 
 // The decayed weights of sae_finetune (784-1000-500-250-30-250-500-1000-784).

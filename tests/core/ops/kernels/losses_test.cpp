@@ -219,7 +219,7 @@ TEST(SparsityBodies, ClampBoundsAreTheCpuOps) {
 
 TEST(SparsityBodies, L1MatchesTheCpuOp) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
+    const SparsityArgs args = sparsity_args(s);
     const int64_t total = s.n * s.k;
     std::vector<float> x = values(total, -1.0f, 1.0f, 8);
     x[0] = 0.0f;
@@ -239,10 +239,8 @@ TEST(SparsityBodies, L1MatchesTheCpuOp) {
 
 TEST(SparsityBodies, KlMatchesTheCpuOp) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
-    const std::vector<float> a = activations(s, 10);
-    std::vector<float> rho_hat(s.k);
-    sparsity_column_means(cpu_backend(), s.n, s.k, a.data(), rho_hat.data());
+    const SparsityArgs args = sparsity_args(s);
+    const std::vector<float> rho_hat = test::rho_hat(s, 10);
     float value_cpu = 0.0f;
     sparsity_kl_value(cpu_backend(), args, rho_hat.data(), &value_cpu);
     const float value =
