@@ -328,8 +328,7 @@ TEST_P(BatchNormGpu, SyncOverRanksMatchesTheWholeBatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Affine, BatchNormGpu, ::testing::Bool(),
-                         ([](const auto& info) { return info.param ? "Affine" : "NoAffine"; }));
+INSTANTIATE_TEST_SUITE_P(Affine, BatchNormGpu, ::testing::Bool(), affine_name);
 
 // ---- Determinism ----
 

@@ -53,6 +53,11 @@ inline std::vector<Shape3> edge_shapes() {
   return {{1, 3, 5}, {3, 7, 1}, {3, 5, 63}, {2, 1, 1}, {5, 100, 1}, {3, 65, 1}, {1, 4, 1000}};
 }
 
+// The name of a test instantiated over affine (true) and no affine (false).
+inline std::string affine_name(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "Affine" : "NoAffine";
+}
+
 inline BatchNormArgs args_of(const Shape3& s) {
   return BatchNormArgs{s.n, s.C, s.S, 0.1f, 1e-5};
 }

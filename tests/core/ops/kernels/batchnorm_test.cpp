@@ -390,8 +390,7 @@ TEST_P(BatchNormOps, SyncOverRanksMatchesTheWholeBatch) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Affine, BatchNormOps, ::testing::Bool(),
-                         ([](const auto& info) { return info.param ? "Affine" : "NoAffine"; }));
+INSTANTIATE_TEST_SUITE_P(Affine, BatchNormOps, ::testing::Bool(), affine_name);
 
 }  // namespace
 }  // namespace strata
