@@ -1,11 +1,11 @@
 // The CUDA BatchNorm ops against the CPU ops (batchnorm.cpp) at the benchmark models' shapes and
 // edge shapes: train and eval, affine on and off, forward and backward, the synchronised steps
 // (alone and over simulated ranks); dgamma and dbeta accumulate; two runs give the same bits; and
-// every value is the bits of the kernels run on the CPU (core/ops/kernels/batchnorm.h through a
-// host executor), which is what the host tests check against the CPU ops.
+// every value is the bits of the kernels run on the CPU (core/ops/kernels/batchnorm.h through the
+// host tests' executor), which is what the host tests check against the CPU ops.
 //
-// Tolerances against the CPU op (as in tests/core/ops/kernels/batchnorm_test.cpp, which measures
-// the same differences on the host): the CPU adds each sample's S values in float, the GPU every
+// Tolerances against the CPU op (tests/core/ops/kernels/batchnorm_cases.h, which the host tests
+// measure the same differences with): the CPU adds each sample's S values in float, the GPU every
 // value in double, so statistics agree within 1e-5 relative (1e-6 absolute), y and dx within
 // 1e-4 relative + 1e-5, sums of m values within 1e-4 relative + 2.5e-7 * sqrt(n) * S + 1e-5;
 // eval mode's y and dx and the steps computed from given sums (normalize, dx) exactly.
@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,8 @@
 #include "core/ops/kernels/batchnorm.h"
 #include "core/tensor.h"
 #include "tests/core/gpu/op_check.h"
+#include "tests/core/ops/kernels/batchnorm_cases.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
@@ -29,32 +30,8 @@ namespace {
 using gpu_test::download;
 using gpu_test::gpu;
 using gpu_test::upload;
-
-struct Shape3 {
-  int64_t n, C, S;
-};
-
-std::string name(const Shape3& s, bool affine) {
-  return "[" + std::to_string(s.n) + ", " + std::to_string(s.C) + ", " + std::to_string(s.S) +
-         (affine ? "] affine" : "] no affine");
-}
-
-std::vector<Shape3> model_shapes() {
-  return {
-      {256, 6272, 1},   // dcgan28: G's BN after Dense 6272
-      {256, 128, 49},   // dcgan28: BN on 128x7x7
-      {256, 64, 196},   // dcgan28: G's BN on 64x14x14
-      {128, 512, 16},   // dcgan64: 512x4x4
-      {128, 256, 64},   // 256x8x8
-      {128, 128, 256},  // 128x16x16
-      {128, 64, 1024},  // 64x32x32
-      {256, 512, 16},   // dcgan64 at batch 256
-  };
-}
-
-std::vector<Shape3> edge_shapes() {
-  return {{1, 3, 5}, {3, 7, 1}, {3, 5, 63}, {2, 1, 1}, {5, 100, 1}, {3, 65, 1}, {1, 4, 1000}};
-}
+// The shapes, inputs, state, executor and tolerances of batchnorm_cases.h; same_bits.
+using namespace test;
 
 std::vector<Shape3> all_shapes() {
   std::vector<Shape3> v = edge_shapes();
@@ -62,89 +39,12 @@ std::vector<Shape3> all_shapes() {
   return v;
 }
 
-BatchNormArgs args_of(const Shape3& s) {
-  return BatchNormArgs{s.n, s.C, s.S, 0.1f, 1e-5};
-}
-
-std::vector<float> values(int64_t n, float scale, uint32_t seed, float offset = 0.0f) {
-  std::vector<float> v = gpu_test::inputs(n, scale, seed);
-  for (float& x : v) x += offset;
-  return v;
-}
-
-// ---- Comparisons ----
-
-::testing::AssertionResult same(const std::vector<float>& got, const std::vector<float>& want,
-                                const std::string& what) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
-  int64_t bad = 0;
-  size_t first = 0;
-  for (size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0 && bad++ == 0) first = i;
-  if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << what << ": " << bad << " of " << got.size() << " values differ in their bits; first at "
-         << first << ": " << got[first] << " vs " << want[first];
-}
-
-constexpr float kStatRtol = 1e-5f, kStatAtol = 1e-6f;
-constexpr float kValueRtol = 1e-4f, kValueAtol = 1e-5f;
-constexpr float kSumRtol = 1e-4f;
-float sum_atol(const Shape3& s) {
-  return static_cast<float>(
-      2.5e-7 * std::sqrt(static_cast<double>(s.n)) * static_cast<double>(s.S) + 1e-5);
-}
-
-// ---- The kernels on the CPU: what the GPU must give bit for bit ----
-
-struct HostSum {
-  template <class Term>
-  double operator()(int64_t n, const Term& term) const {
-    return block_sum_on_host(n, term);
-  }
-};
-
-struct HostMirror {
-  template <class K>
-  void channels(const char*, int64_t C, const K& k) {
-    for (int64_t c = 0; c < C; ++c) {
-      const auto s = k.reduce(c, HostSum{});
-      for (int t = 0; t < kSumThreads; ++t) k.finish(c, t, s);
-    }
-  }
-  template <class Body>
-  void elements(const char*, int64_t n, const Body& body) {
-    for (int64_t i = 0; i < n; ++i) body(i);
-  }
-};
-
-// ---- One layer's per-channel buffers, on the host and on the GPU ----
-
-struct HostState {
-  std::vector<float> gamma, beta, running_mean, running_var, mean, invstd;
-  bool affine = true;
-  HostState(int64_t C, bool affine_, uint32_t seed) : affine(affine_) {
-    gamma = values(C, 0.5f, seed, 1.0f);
-    beta = values(C, 0.5f, seed + 1);
-    running_mean = values(C, 0.3f, seed + 2);
-    running_var = values(C, 0.4f, seed + 3, 1.0f);
-    mean = std::vector<float>(static_cast<size_t>(C), std::nanf(""));
-    invstd = mean;
-  }
-  BatchNormBuffers buffers() {
-    return {affine ? gamma.data() : nullptr,
-            affine ? beta.data() : nullptr,
-            running_mean.data(),
-            running_var.data(),
-            mean.data(),
-            invstd.data()};
-  }
-};
+// ---- One layer's per-channel buffers on the GPU ----
 
 struct DeviceState {
   Tensor gamma, beta, running_mean, running_var, mean, invstd;
   bool affine;
-  explicit DeviceState(const HostState& h)
+  explicit DeviceState(const BnState& h)
       : gamma(upload(h.gamma)),
         beta(upload(h.beta)),
         running_mean(upload(h.running_mean)),
@@ -152,17 +52,10 @@ struct DeviceState {
         mean(upload(h.mean)),
         invstd(upload(h.invstd)),
         affine(h.affine) {}
-  BatchNormBuffers buffers() {
-    return {affine ? gamma.data() : nullptr,
-            affine ? beta.data() : nullptr,
-            running_mean.data(),
-            running_var.data(),
-            mean.data(),
-            invstd.data()};
-  }
-  // The GPU's buffers as a HostState.
-  HostState to_host() const {
-    HostState h(0, affine, 0);
+  BatchNormBuffers buffers() { return buffers_of(*this); }
+  // The GPU's buffers as a BnState.
+  BnState to_host() const {
+    BnState h(0, affine, 0);
     h.gamma = download(gamma);
     h.beta = download(beta);
     h.running_mean = download(running_mean);
@@ -192,7 +85,7 @@ TEST_P(BatchNormGpu, EvalModeIsTheCpuOpBitForBit) {
     const int64_t n = s.n * s.C * s.S;
     const std::string at = " " + name(s, affine);
     const std::vector<float> x = values(n, 2.0f, 1, 0.5f), dy = values(n, 1.0f, 2);
-    HostState cpu(s.C, affine, 3);
+    BnState cpu(s.C, affine, 3);
     DeviceState dev(cpu);
     std::vector<float> y(n), dx(n), dg(s.C, 0.5f), db(s.C, -0.5f);
     batchnorm_forward(cpu_backend(), a, cpu.buffers(), false, x.data(), y.data());
@@ -205,12 +98,12 @@ TEST_P(BatchNormGpu, EvalModeIsTheCpuOpBitForBit) {
     batchnorm_forward(gpu(), a, dev.buffers(), false, gx.data(), gy.data());
     batchnorm_backward(gpu(), a, dev.buffers(), false, gx.data(), gdy.data(),
                        affine ? gdg.data() : nullptr, affine ? gdb.data() : nullptr, gdx.data());
-    const HostState got = dev.to_host();
-    EXPECT_TRUE(same(download(gy), y, "eval y" + at));
-    EXPECT_TRUE(same(download(gdx), dx, "eval dx" + at));
-    EXPECT_TRUE(same(got.running_mean, cpu.running_mean, "eval leaves running_mean" + at));
-    EXPECT_TRUE(same(got.running_var, cpu.running_var, "eval leaves running_var" + at));
-    EXPECT_TRUE(same(got.mean, cpu.mean, "eval leaves mean (NaN)" + at));
+    const BnState got = dev.to_host();
+    EXPECT_TRUE(same_bits(download(gy), y, "eval y" + at));
+    EXPECT_TRUE(same_bits(download(gdx), dx, "eval dx" + at));
+    EXPECT_TRUE(same_bits(got.running_mean, cpu.running_mean, "eval leaves running_mean" + at));
+    EXPECT_TRUE(same_bits(got.running_var, cpu.running_var, "eval leaves running_var" + at));
+    EXPECT_TRUE(same_bits(got.mean, cpu.mean, "eval leaves mean (NaN)" + at));
     EXPECT_TRUE(gpu_test::close(download(gdg), dg, kSumRtol, sum_atol(s), "eval dgamma" + at));
     EXPECT_TRUE(gpu_test::close(download(gdb), db, kSumRtol, sum_atol(s), "eval dbeta" + at));
   }
@@ -224,28 +117,23 @@ TEST_P(BatchNormGpu, TrainModeMatchesTheCpuOp) {
     const std::string at = " " + name(s, affine);
     // An offset mean, so that the two-pass variance matters.
     const std::vector<float> x = values(n, 1.5f, 6, 3.0f), dy = values(n, 1.0f, 7);
-    HostState cpu(s.C, affine, 8), mirror(s.C, affine, 8);
+    BnState cpu(s.C, affine, 8), mirror(s.C, affine, 8);
     DeviceState dev(cpu);
     std::vector<float> y(n), y_mirror(n);
     batchnorm_forward(cpu_backend(), a, cpu.buffers(), true, x.data(), y.data());
-    HostMirror hm;
+    EmulatedExec hm;
     bn_forward_steps(hm, a, mirror.buffers(), true, x.data(), y_mirror.data());
 
     Tensor gx = upload(x), gdy = upload(dy), gy = gpu_test::device_nan(n);
     batchnorm_forward(gpu(), a, dev.buffers(), true, gx.data(), gy.data());
-    const HostState got = dev.to_host();
+    const BnState got = dev.to_host();
     const std::vector<float> gy_host = download(gy);
-    EXPECT_TRUE(gpu_test::close(got.mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_mean, cpu.running_mean, kStatRtol, kStatAtol,
-                                "running_mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_var, cpu.running_var, kStatRtol, kStatAtol,
-                                "running_var" + at));
+    expect_statistics_within(got, cpu, at, gpu_test::close);
     EXPECT_TRUE(gpu_test::close(gy_host, y, kValueRtol, kValueAtol, "y" + at));
-    EXPECT_TRUE(same(got.mean, mirror.mean, "mean, GPU vs its kernels on the CPU" + at));
-    EXPECT_TRUE(same(got.invstd, mirror.invstd, "invstd, GPU vs its kernels on the CPU" + at));
-    EXPECT_TRUE(same(got.running_var, mirror.running_var, "running_var, GPU vs kernels" + at));
-    EXPECT_TRUE(same(gy_host, y_mirror, "y, GPU vs its kernels on the CPU" + at));
+    EXPECT_TRUE(same_bits(got.mean, mirror.mean, "mean, GPU vs its kernels on the CPU" + at));
+    EXPECT_TRUE(same_bits(got.invstd, mirror.invstd, "invstd, GPU vs its kernels on the CPU" + at));
+    EXPECT_TRUE(same_bits(got.running_var, mirror.running_var, "running_var, GPU vs kernels" + at));
+    EXPECT_TRUE(same_bits(gy_host, y_mirror, "y, GPU vs its kernels on the CPU" + at));
 
     // The backward from the CPU's statistics, so that only its own sums differ; dgamma and
     // dbeta from 0, then a second backward doubles them exactly.
@@ -264,12 +152,12 @@ TEST_P(BatchNormGpu, TrainModeMatchesTheCpuOp) {
                        affine ? gdg.data() : nullptr, affine ? gdb.data() : nullptr, gdx.data());
     const std::vector<float> gdx_host = download(gdx), dg1 = download(gdg), db1 = download(gdb);
     EXPECT_TRUE(gpu_test::close(gdx_host, dx, kValueRtol, kValueAtol, "dx" + at));
-    EXPECT_TRUE(same(gdx_host, dx_m, "dx, GPU vs its kernels on the CPU" + at));
+    EXPECT_TRUE(same_bits(gdx_host, dx_m, "dx, GPU vs its kernels on the CPU" + at));
     if (!affine) continue;
     EXPECT_TRUE(gpu_test::close(dg1, dg, kSumRtol, sum_atol(s), "dgamma" + at));
     EXPECT_TRUE(gpu_test::close(db1, db, kSumRtol, sum_atol(s), "dbeta" + at));
-    EXPECT_TRUE(same(dg1, dg_m, "dgamma, GPU vs its kernels on the CPU" + at));
-    EXPECT_TRUE(same(db1, db_m, "dbeta, GPU vs its kernels on the CPU" + at));
+    EXPECT_TRUE(same_bits(dg1, dg_m, "dgamma, GPU vs its kernels on the CPU" + at));
+    EXPECT_TRUE(same_bits(db1, db_m, "dbeta, GPU vs its kernels on the CPU" + at));
     batchnorm_backward(gpu(), a, dev.buffers(), true, gx.data(), gdy.data(), gdg.data(), gdb.data(),
                        gdx.data());
     const std::vector<float> dg2 = download(gdg), db2 = download(gdb);
@@ -277,14 +165,14 @@ TEST_P(BatchNormGpu, TrainModeMatchesTheCpuOp) {
       ASSERT_EQ(dg2[c], 2.0f * dg1[c]) << "dgamma after two backwards, channel " << c << at;
       ASSERT_EQ(db2[c], 2.0f * db1[c]) << "dbeta after two backwards, channel " << c << at;
     }
-    EXPECT_TRUE(same(download(gdx), gdx_host, "dx of a second backward" + at));
+    EXPECT_TRUE(same_bits(download(gdx), gdx_host, "dx of a second backward" + at));
     // Without dx (a model's first layer): only the parameter gradients, the same sums.
     Tensor gdg0 = upload(std::vector<float>(s.C, 0.0f)),
            gdb0 = upload(std::vector<float>(s.C, 0.0f));
     batchnorm_backward(gpu(), a, dev.buffers(), true, gx.data(), gdy.data(), gdg0.data(),
                        gdb0.data(), nullptr);
-    EXPECT_TRUE(same(download(gdg0), dg1, "dgamma without dx" + at));
-    EXPECT_TRUE(same(download(gdb0), db1, "dbeta without dx" + at));
+    EXPECT_TRUE(same_bits(download(gdg0), dg1, "dgamma without dx" + at));
+    EXPECT_TRUE(same_bits(download(gdb0), db1, "dbeta without dx" + at));
   }
 }
 
@@ -299,7 +187,7 @@ TEST_P(BatchNormGpu, SyncStepsMatchTheCpuSteps) {
     const int64_t n = s.n * s.C * s.S, M = 3 * s.n * s.S + 1;  // as if other ranks
     const std::string at = " " + name(s, affine);
     const std::vector<float> x = values(n, 1.5f, 9, -2.0f), dy = values(n, 1.0f, 10);
-    HostState cpu(s.C, affine, 11);
+    BnState cpu(s.C, affine, 11);
     DeviceState dev(cpu);
     Tensor gx = upload(x), gdy = upload(dy), gbuf = gpu_test::device_nan(2 * s.C);
 
@@ -318,7 +206,7 @@ TEST_P(BatchNormGpu, SyncStepsMatchTheCpuSteps) {
     std::vector<float> sq = sums;
     batchnorm_sync_deviations(cpu_backend(), a, M, sq.data(), x.data(), cpu.mean.data(), sq.data());
     batchnorm_sync_deviations(gpu(), a, M, gbuf.data(), gx.data(), dev.mean.data(), gbuf.data());
-    EXPECT_TRUE(same(download(dev.mean), cpu.mean, "mean" + at));
+    EXPECT_TRUE(same_bits(download(dev.mean), cpu.mean, "mean" + at));
     const std::vector<float> gsq = download(gbuf);
     EXPECT_TRUE(gpu_test::close(std::vector<float>(gsq.begin(), gsq.begin() + s.C), sq, kStatRtol,
                                 sum_atol(s), "squared deviations" + at));
@@ -327,11 +215,11 @@ TEST_P(BatchNormGpu, SyncStepsMatchTheCpuSteps) {
     std::vector<float> y(n);
     batchnorm_sync_normalize(cpu_backend(), a, M, cpu.buffers(), sq.data(), x.data(), y.data());
     batchnorm_sync_normalize(gpu(), a, M, dev.buffers(), gsq_cpu.data(), gx.data(), gy.data());
-    const HostState got = dev.to_host();
-    EXPECT_TRUE(same(got.invstd, cpu.invstd, "invstd" + at));
-    EXPECT_TRUE(same(got.running_mean, cpu.running_mean, "running_mean" + at));
-    EXPECT_TRUE(same(got.running_var, cpu.running_var, "running_var" + at));
-    EXPECT_TRUE(same(download(gy), y, "y" + at));
+    const BnState got = dev.to_host();
+    EXPECT_TRUE(same_bits(got.invstd, cpu.invstd, "invstd" + at));
+    EXPECT_TRUE(same_bits(got.running_mean, cpu.running_mean, "running_mean" + at));
+    EXPECT_TRUE(same_bits(got.running_var, cpu.running_var, "running_var" + at));
+    EXPECT_TRUE(same_bits(download(gy), y, "y" + at));
 
     std::vector<float> g(2 * s.C), dg(s.C, 0.25f), db(s.C, -0.25f);
     Tensor gdg = upload(dg), gdb = upload(db);
@@ -348,7 +236,7 @@ TEST_P(BatchNormGpu, SyncStepsMatchTheCpuSteps) {
     std::vector<float> dx(n);
     batchnorm_sync_dx(cpu_backend(), a, M, cpu.buffers(), g.data(), x.data(), dy.data(), dx.data());
     batchnorm_sync_dx(gpu(), a, M, dev.buffers(), gg_cpu.data(), gx.data(), gdy.data(), gdx.data());
-    EXPECT_TRUE(same(download(gdx), dx, "dx" + at));
+    EXPECT_TRUE(same_bits(download(gdx), dx, "dx" + at));
   }
 }
 
@@ -365,7 +253,7 @@ TEST_P(BatchNormGpu, SyncOverRanksMatchesTheWholeBatch) {
     const int64_t n = s.n * s.C * s.S, M = s.n * s.S, per_sample = s.C * s.S;
     const std::string at = " " + name(s, affine);
     const std::vector<float> x = values(n, 1.5f, 12, 1.0f), dy = values(n, 1.0f, 13);
-    HostState cpu(s.C, affine, 14);
+    BnState cpu(s.C, affine, 14);
     std::vector<float> y(n), dx(n), dg(s.C, 0.0f), db(s.C, 0.0f);
     batchnorm_forward(cpu_backend(), whole, cpu.buffers(), true, x.data(), y.data());
     batchnorm_backward(cpu_backend(), whole, cpu.buffers(), true, x.data(), dy.data(),
@@ -374,7 +262,7 @@ TEST_P(BatchNormGpu, SyncOverRanksMatchesTheWholeBatch) {
     std::vector<int64_t> first(ranks + 1, 0);
     for (int64_t r = 0; r < ranks; ++r)
       first[r + 1] = first[r] + s.n / ranks + (r < s.n % ranks ? 1 : 0);
-    const HostState init(s.C, affine, 14);
+    const BnState init(s.C, affine, 14);
     std::vector<DeviceState> state;
     std::vector<Tensor> buf, gdg, gdb;
     for (int64_t r = 0; r < ranks; ++r) {
@@ -418,19 +306,14 @@ TEST_P(BatchNormGpu, SyncOverRanksMatchesTheWholeBatch) {
       batchnorm_sync_dx(gpu(), args_r(r), M, state[r].buffers(), buf[r].data(), slice(gx, r),
                         slice(gdy, r), slice(gdx, r));
 
-    const HostState got = state[0].to_host();
+    const BnState got = state[0].to_host();
     for (int64_t r = 1; r < ranks; ++r) {
-      const HostState other = state[r].to_host();
-      EXPECT_TRUE(same(other.mean, got.mean, "mean of rank " + std::to_string(r) + at));
-      EXPECT_TRUE(same(other.invstd, got.invstd, "invstd of rank " + std::to_string(r) + at));
-      EXPECT_TRUE(same(other.running_var, got.running_var, "running_var of a rank" + at));
+      const BnState other = state[r].to_host();
+      EXPECT_TRUE(same_bits(other.mean, got.mean, "mean of rank " + std::to_string(r) + at));
+      EXPECT_TRUE(same_bits(other.invstd, got.invstd, "invstd of rank " + std::to_string(r) + at));
+      EXPECT_TRUE(same_bits(other.running_var, got.running_var, "running_var of a rank" + at));
     }
-    EXPECT_TRUE(gpu_test::close(got.mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_mean, cpu.running_mean, kStatRtol, kStatAtol,
-                                "running_mean" + at));
-    EXPECT_TRUE(gpu_test::close(got.running_var, cpu.running_var, kStatRtol, kStatAtol,
-                                "running_var" + at));
+    expect_statistics_within(got, cpu, at, gpu_test::close);
     EXPECT_TRUE(gpu_test::close(download(gy), y, kValueRtol, kValueAtol, "y" + at));
     EXPECT_TRUE(gpu_test::close(download(gdx), dx, kValueRtol, kValueAtol, "dx" + at));
     if (affine) {  // the gradient reducer's sum of the ranks' dgamma and dbeta
@@ -445,8 +328,7 @@ TEST_P(BatchNormGpu, SyncOverRanksMatchesTheWholeBatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Affine, BatchNormGpu, ::testing::Bool(),
-                         ([](const auto& info) { return info.param ? "Affine" : "NoAffine"; }));
+INSTANTIATE_TEST_SUITE_P(Affine, BatchNormGpu, ::testing::Bool(), affine_name);
 
 // ---- Determinism ----
 
@@ -456,7 +338,7 @@ TEST(BatchNormGpuDeterminism, TwoRunsGiveTheSameBits) {
     const BatchNormArgs a = args_of(s);
     const int64_t n = s.n * s.C * s.S;
     const std::vector<float> x = values(n, 1.5f, 15, 0.5f), dy = values(n, 1.0f, 16);
-    const HostState init(s.C, true, 17);
+    const BnState init(s.C, true, 17);
     Tensor gx = upload(x), gdy = upload(dy);
     std::vector<std::vector<float>> runs[2];
     for (auto& run : runs) {
@@ -468,14 +350,14 @@ TEST(BatchNormGpuDeterminism, TwoRunsGiveTheSameBits) {
       batchnorm_backward(gpu(), a, dev.buffers(), true, gx.data(), gdy.data(), gdg.data(),
                          gdb.data(), gdx.data());
       batchnorm_sync_sums(gpu(), a, gx.data(), gbuf.data());
-      const HostState h = dev.to_host();
+      const BnState h = dev.to_host();
       run = {download(gy), download(gdx), download(gdg),  download(gdb), download(gbuf),
              h.mean,       h.invstd,      h.running_mean, h.running_var};
     }
     const char* what[] = {"y",    "dx",     "dgamma",       "dbeta",      "sync sums",
                           "mean", "invstd", "running_mean", "running_var"};
     for (size_t i = 0; i < runs[0].size(); ++i)
-      EXPECT_TRUE(same(runs[1][i], runs[0][i], std::string(what[i]) + " " + name(s, true)));
+      EXPECT_TRUE(same_bits(runs[1][i], runs[0][i], std::string(what[i]) + " " + name(s, true)));
   }
 }
 

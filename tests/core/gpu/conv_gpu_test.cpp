@@ -30,7 +30,10 @@ namespace {
 using gpu_test::download;
 using gpu_test::gpu;
 using gpu_test::upload;
+using test::bias_floats;
 using test::ConvCase;
+using test::x_floats;
+using test::y_floats;
 
 struct Inputs {
   std::vector<float> x, w, b, dy, dw0, db0;
@@ -39,18 +42,6 @@ struct Inputs {
 struct Outputs {
   std::vector<float> y, dx, dw, db;
 };
-
-int64_t x_floats(const ConvCase& cs) {
-  const ConvArgs& a = cs.args;
-  return cs.transposed ? a.batch * a.channels * a.geom.plane() : a.batch * a.geom.image_size();
-}
-int64_t y_floats(const ConvCase& cs) {
-  const ConvArgs& a = cs.args;
-  return cs.transposed ? a.batch * a.geom.image_size() : a.batch * a.channels * a.geom.plane();
-}
-int64_t bias_floats(const ConvCase& cs) {
-  return cs.transposed ? cs.args.geom.channels : cs.args.channels;
-}
 
 Inputs inputs_for(const ConvCase& cs) {
   const int64_t wn = cs.args.channels * cs.args.geom.rows();

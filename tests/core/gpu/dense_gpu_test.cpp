@@ -11,12 +11,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/ops/dense.h"
 #include "tests/core/gpu/op_check.h"
+#include "tests/core/ops/kernels/dense_cases.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
@@ -27,33 +28,22 @@ using gpu_test::download;
 using gpu_test::gpu;
 using gpu_test::inputs;
 using gpu_test::upload;
+using test::InOut;
+using test::name;
+using test::same_bits;
 
 constexpr float kRtol = 1e-5f;
 float atol(int64_t k) {
   return 2e-6f * std::sqrt(static_cast<float>(std::max<int64_t>(k, 1)));
 }
 
-struct InOut {
-  int64_t in, out;
-};
-// (in, out) of every dense layer of the benchmark models (sae_finetune, sae_layer1, dcgan28's G
-// and D; dcgan64 has none).
-const InOut kBenchmark[] = {{784, 1000}, {1000, 500}, {500, 250},  {250, 30},   {30, 250},
-                            {250, 500},  {500, 1000}, {1000, 784}, {100, 6272}, {6272, 1}};
-const InOut kOdd[] = {{1, 1}, {7, 5}, {1, 9}, {13, 1}, {33, 17}, {129, 3}};
-
 std::vector<DenseDims> all_dims() {
   std::vector<DenseDims> dims;
-  for (const InOut s : kBenchmark)
+  for (const InOut s : test::benchmark_dense_layers())
     for (const int64_t batch : {1, 3, 256}) dims.push_back({batch, s.in, s.out});
-  for (const InOut s : kOdd)
+  for (const InOut s : test::odd_dense_layers())
     for (const int64_t batch : {1, 3, 5}) dims.push_back({batch, s.in, s.out});
   return dims;
-}
-
-std::string name(const DenseDims& d, bool bias, bool relu) {
-  return "batch " + std::to_string(d.batch) + ", in " + std::to_string(d.in) + ", out " +
-         std::to_string(d.out) + (bias ? ", bias" : "") + (relu ? ", relu" : "");
 }
 
 // The operands on the host and on the GPU.
@@ -133,7 +123,7 @@ TEST(DenseGpu, BothForwardPathsMatchTheCpu) {
 // Fresh device buffers are 256-byte aligned: the benchmark shapes must run fused in cuBLASLt
 // (fp32 pedantic), the point of the CUDA forward.
 TEST(DenseGpu, BenchmarkShapesRunAsOneCublasLtMatmul) {
-  for (const InOut s : kBenchmark) {
+  for (const InOut s : test::benchmark_dense_layers()) {
     for (const int64_t batch : {1, 3, 256}) {
       const Operands o = operands({batch, s.in, s.out});
       Tensor y = device_nan(batch * s.out);
@@ -231,12 +221,6 @@ TEST(DenseGpu, BackwardMatchesTheCpuAndAccumulatesTwice) {
   }
 }
 
-std::vector<uint32_t> bits(const std::vector<float>& v) {
-  std::vector<uint32_t> b(v.size());
-  for (size_t i = 0; i < v.size(); ++i) std::memcpy(&b[i], &v[i], sizeof(float));
-  return b;
-}
-
 TEST(DenseGpu, TwoRunsAreBitwiseEqual) {
   for (const DenseDims d : {DenseDims{256, 784, 1000}, DenseDims{256, 100, 6272},
                             DenseDims{256, 6272, 1}, DenseDims{3, 33, 17}}) {
@@ -254,7 +238,7 @@ TEST(DenseGpu, TwoRunsAreBitwiseEqual) {
         // Other values in y before the next run, so that it must write every value again.
         dense_forward(gpu(), d, o.gx.data(), o.gw.data(), nullptr, y.data());
       }
-      EXPECT_EQ(bits(runs[0]), bits(runs[1])) << "forward, " << name(d, true, true);
+      EXPECT_TRUE(same_bits(runs[0], runs[1], "forward, " + name(d, true, true)));
     }
     const std::vector<float> dy = inputs(d.batch * d.out, 0.1f, 4);
     const std::vector<float> dw0 = inputs(d.out * d.in, 0.25f, 5), db0 = inputs(d.out, 1.0f, 6);
@@ -268,9 +252,9 @@ TEST(DenseGpu, TwoRunsAreBitwiseEqual) {
       dbs[r] = download(gdb);
       dxs[r] = download(gdx);
     }
-    EXPECT_EQ(bits(dws[0]), bits(dws[1])) << "dW, " << name(d, true, false);
-    EXPECT_EQ(bits(dbs[0]), bits(dbs[1])) << "db, " << name(d, true, false);
-    EXPECT_EQ(bits(dxs[0]), bits(dxs[1])) << "dx, " << name(d, true, false);
+    EXPECT_TRUE(same_bits(dws[0], dws[1], "dW, " + name(d, true, false)));
+    EXPECT_TRUE(same_bits(dbs[0], dbs[1], "db, " + name(d, true, false)));
+    EXPECT_TRUE(same_bits(dxs[0], dxs[1], "dx, " + name(d, true, false)));
   }
 }
 

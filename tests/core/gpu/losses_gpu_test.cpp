@@ -13,8 +13,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <vector>
 
 #include "core/losses/loss.h"
@@ -27,6 +25,8 @@
 #include "core/ops/sparsity.h"
 #include "core/ops/weight_decay.h"
 #include "tests/core/gpu/op_check.h"
+#include "tests/core/ops/kernels/losses_cases.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
@@ -37,37 +37,19 @@ using gpu_test::download;
 using gpu_test::gpu;
 using gpu_test::inputs;
 using gpu_test::upload;
-
-// How many floats lie between a and b.
-int64_t ulps(float a, float b) {
-  if (a == b) return 0;
-  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<int64_t>::max();
-  auto key = [](float f) {
-    int32_t i;
-    std::memcpy(&i, &f, sizeof i);
-    return i < 0 ? -static_cast<int64_t>(i & 0x7fffffff) : static_cast<int64_t>(i);
-  };
-  const int64_t d = key(a) - key(b);
-  return d < 0 ? -d : d;
-}
+// The sizes, shapes and inputs of losses_cases.h; ulps.
+using namespace test;
 
 float read(const Tensor& scalar) {
   return download(scalar)[0];
-}
-
-// inputs() moved from [-scale, scale] into [0, 1].
-std::vector<float> unit_inputs(int64_t n, uint32_t seed) {
-  std::vector<float> v = inputs(n, 1.0f, seed);
-  for (float& x : v) x = 0.5f * (x + 1.0f);
-  return v;
 }
 
 constexpr float kExpValueRtol = 1e-6f;
 constexpr float kExpGradAtol = 1e-6f;  // times 1 / n
 
 TEST(MseGpu, MatchesTheCpuAndIsDeterministic) {
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{257}, int64_t{256} * 784}) {
-    const std::vector<float> p = unit_inputs(n, 1), t = unit_inputs(n, 2);
+  for (int64_t n : mse_sizes()) {
+    const std::vector<float> p = values(n, 0.0f, 1.0f, 1), t = values(n, 0.0f, 1.0f, 2);
     std::vector<float> d(n);
     float loss = 0.0f, fwd = 0.0f;
     mse_forward_backward(cpu_backend(), n, p.data(), t.data(), d.data(), &loss);
@@ -99,21 +81,10 @@ TEST(MseGpu, MatchesTheCpuAndIsDeterministic) {
   }
 }
 
-// Logits of scale 8 with +-1e4 and 0 mixed in; targets 0, 1 and 0.9.
-std::vector<float> gan_logits(int64_t n, uint32_t seed) {
-  std::vector<float> z = inputs(n, 8.0f, seed);
-  for (int64_t i = 0; i < n; i += 7) {
-    const int64_t c = (i / 7) % 4;
-    z[i] = c == 0 ? 1e4f : (c == 1 ? -1e4f : 0.0f);
-  }
-  return z;
-}
-
 TEST(BceLogitsGpu, MatchesTheCpuAndIsDeterministic) {
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{128}, int64_t{256}, int64_t{20001}}) {
-    const std::vector<float> z = gan_logits(n, 3);
-    std::vector<float> t(n), d(n);
-    for (int64_t i = 0; i < n; ++i) t[i] = i % 3 == 0 ? 1.0f : (i % 3 == 1 ? 0.0f : 0.9f);
+  for (int64_t n : bce_sizes()) {
+    const std::vector<float> z = gan_logits(n, 3), t = bce_targets(n);
+    std::vector<float> d(n);
     float loss = 0.0f, mean = 0.0f;
     bce_logits_forward_backward(cpu_backend(), n, z.data(), t.data(), d.data(), &loss);
     sigmoid_mean(cpu_backend(), n, z.data(), &mean);
@@ -152,18 +123,13 @@ TEST(BceLogitsGpu, ExtremeLogitsAreExact) {
   EXPECT_TRUE(close(download(gd), {0.25f, 0.0f, -0.25f, 0.0f}, 0.0f, 0.0f, "gradient"));
 }
 
-struct Rows {
-  int64_t n, k;
-};
-
 TEST(SoftmaxCrossEntropyGpu, MatchesTheCpuAndIsDeterministic) {
-  for (const Rows s :
-       {Rows{256, 10}, Rows{1, 10}, Rows{3, 7}, Rows{257, 10}, Rows{5, 1}, Rows{10000, 10}}) {
+  for (const Rows s : softmax_rows(10000)) {
     const int64_t total = s.n * s.k;
-    std::vector<float> z = inputs(total, 6.0f, 5), y(s.n), d(total);
+    std::vector<float> z = inputs(total, 6.0f, 5), d(total);
     z[0] = 1e4f;
     if (s.n > 1) z[s.k] = -1e4f;
-    for (int64_t r = 0; r < s.n; ++r) y[r] = static_cast<float>((r * 7 + 3) % s.k);
+    const std::vector<float> y = labels(s.n, s.k);
     float loss = 0.0f, fwd = 0.0f;
     softmax_cross_entropy_forward_backward(cpu_backend(), s.n, s.k, z.data(), y.data(), d.data(),
                                            &loss);
@@ -192,20 +158,6 @@ TEST(SoftmaxCrossEntropyGpu, MatchesTheCpuAndIsDeterministic) {
   }
 }
 
-std::vector<Rows> sparsity_shapes() {
-  return {{256, 1000}, {256, 30}, {1, 1}, {1, 7}, {3, 5}, {257, 301}};
-}
-
-// Activations in [0, 1] with a column of zeros and one of ones (the clamps).
-std::vector<float> activations(const Rows& s, uint32_t seed) {
-  std::vector<float> a = unit_inputs(s.n * s.k, seed);
-  for (int64_t r = 0; r < s.n; ++r) {
-    a[r * s.k] = 0.0f;
-    if (s.k > 1) a[r * s.k + s.k - 1] = 1.0f;
-  }
-  return a;
-}
-
 TEST(SparsityGpu, ColumnSumsAndMeansAreTheCpus) {
   for (const Rows s : sparsity_shapes()) {
     const std::vector<float> a = activations(s, 7);
@@ -226,7 +178,7 @@ TEST(SparsityGpu, ColumnSumsAndMeansAreTheCpus) {
 
 TEST(SparsityGpu, L1MatchesTheCpuAccumulatesAndIsDeterministic) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
+    const SparsityArgs args = sparsity_args(s);
     const int64_t total = s.n * s.k;
     std::vector<float> x = inputs(total, 1.0f, 8);
     x[0] = 0.0f;
@@ -252,10 +204,8 @@ TEST(SparsityGpu, L1MatchesTheCpuAccumulatesAndIsDeterministic) {
 
 TEST(SparsityGpu, KlMatchesTheCpuAccumulatesAndIsDeterministic) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
-    const std::vector<float> a = activations(s, 10);
-    std::vector<float> rho_hat(s.k);
-    sparsity_column_means(cpu_backend(), s.n, s.k, a.data(), rho_hat.data());
+    const SparsityArgs args = sparsity_args(s);
+    const std::vector<float> rho_hat = test::rho_hat(s, 10);
     float value = 0.0f;
     sparsity_kl_value(cpu_backend(), args, rho_hat.data(), &value);
     const std::vector<float> d0 = inputs(s.n * s.k, 0.5f, 11);
@@ -313,19 +263,14 @@ TEST(WeightDecayGpu, MatchesTheCpuAccumulatesAndIsDeterministic) {
   check_weight_decay({});
   check_weight_decay({1});
   check_weight_decay({3, 1, 257});
-  const int64_t units[] = {784, 1000, 500, 250, 30, 250, 500, 1000, 784};  // sae_finetune
-  std::vector<int64_t> sae;
-  for (int i = 0; i + 1 < 9; ++i) sae.push_back(units[i] * units[i + 1]);
-  check_weight_decay(sae);
-  std::vector<int64_t> many;  // more than one launch takes
-  for (int k = 0; k < 2 * kDecayBatch + 3; ++k) many.push_back(50 + 13 * k);
-  check_weight_decay(many);
+  check_weight_decay(sae_weight_sizes());
+  check_weight_decay(decay_sizes(2 * kDecayBatch + 3));  // more than one launch takes
 }
 
 // The loss classes on GPU tensors: the value comes back through DeviceScalar.
 TEST(LossesGpu, MseAndBceThroughTheLossClasses) {
   const int64_t n = 256;
-  const std::vector<float> p = unit_inputs(n, 30), t = unit_inputs(n, 31);
+  const std::vector<float> p = values(n, 0.0f, 1.0f, 30), t = values(n, 0.0f, 1.0f, 31);
   Tensor cp = Tensor::view(const_cast<float*>(p.data()), Shape{n}),
          ct = Tensor::view(const_cast<float*>(t.data()), Shape{n}), cd(Shape{n});
   Tensor gp = upload(p), gt = upload(t), gd(Shape{n}, Device::cuda(0));

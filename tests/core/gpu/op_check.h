@@ -12,6 +12,7 @@
 
 #include "core/backend.h"
 #include "core/tensor.h"
+#include "tests/support/lcg.h"
 
 namespace strata::gpu_test {
 
@@ -44,11 +45,8 @@ inline std::vector<float> download(const Tensor& t) {
 // n values in [-scale, scale], the same for the same seed.
 inline std::vector<float> inputs(int64_t n, float scale = 1.0f, uint32_t seed = 1) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 12345u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = scale * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f);
-  }
+  test::Lcg r(seed, 12345u);
+  for (auto& x : v) x = scale * (r.unit() * 2.0f - 1.0f);
   return v;
 }
 

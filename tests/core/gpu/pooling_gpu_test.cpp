@@ -15,6 +15,8 @@
 #include "core/ops/pooling.h"
 #include "core/tensor.h"
 #include "tests/core/gpu/op_check.h"
+#include "tests/core/ops/kernels/pooling_cases.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
@@ -22,26 +24,15 @@ namespace {
 using gpu_test::download;
 using gpu_test::gpu;
 using gpu_test::upload;
+using test::name;
+using test::pool;
+using test::same_bits;
 
 // Multiples of 1/8 in [-2, 2]: many ties within a window.
 std::vector<float> tied_values(int64_t n, uint32_t seed) {
   std::vector<float> v = gpu_test::inputs(n, 2.0f, seed);
   for (float& x : v) x = std::round(x * 8.0f) / 8.0f;
   return v;
-}
-
-// Every value bit for bit (NaN included).
-::testing::AssertionResult same(const std::vector<float>& got, const std::vector<float>& want,
-                                const std::string& what) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
-  int64_t bad = 0;
-  size_t first = 0;
-  for (size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0 && bad++ == 0) first = i;
-  if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << what << ": " << bad << " of " << got.size() << " values differ; first at " << first
-         << ": " << got[first] << " vs " << want[first];
 }
 
 // int32 argmax in a device tensor of floats (the layer keeps it the same way).
@@ -55,43 +46,8 @@ int32_t* ints(Tensor& t) {
   return reinterpret_cast<int32_t*>(t.data());
 }
 
-PoolDims pool(int64_t planes, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
-              int64_t ph, int64_t pw) {
-  return PoolDims{.planes = planes,
-                  .h = h,
-                  .w = w,
-                  .out_h = (h + 2 * ph - kh) / sh + 1,
-                  .out_w = (w + 2 * pw - kw) / sw + 1,
-                  .kernel_h = kh,
-                  .kernel_w = kw,
-                  .stride_h = sh,
-                  .stride_w = sw,
-                  .pad_h = ph,
-                  .pad_w = pw};
-}
-
-std::string name(const PoolDims& d) {
-  return std::to_string(d.planes) + "x" + std::to_string(d.h) + "x" + std::to_string(d.w) + " k" +
-         std::to_string(d.kernel_h) + "x" + std::to_string(d.kernel_w) + " s" +
-         std::to_string(d.stride_h) + "x" + std::to_string(d.stride_w) + " p" +
-         std::to_string(d.pad_h) + "x" + std::to_string(d.pad_w);
-}
-
-std::vector<PoolDims> pool_cases() {
-  return {
-      pool(256 * 64, 28, 28, 2, 2, 2, 2, 0, 0),  // 2x2 / 2 on 64x28x28, batch 256
-      pool(128 * 64, 32, 32, 3, 3, 2, 2, 1, 1),  // 3x3 / 2 pad 1 (overlapping), batch 128
-      pool(3 * 5, 7, 9, 3, 3, 1, 1, 1, 1),       // stride 1: up to 9 windows per input, batch 3
-      pool(1, 5, 5, 2, 3, 1, 2, 1, 1),           // non-square kernel and stride, batch 1
-      pool(3 * 2, 11, 13, 5, 5, 3, 2, 2, 2),     // odd sizes, large overlapping windows
-      pool(2, 9, 8, 2, 2, 3, 3, 0, 0),           // stride > kernel: inputs in no window
-      pool(1, 1, 1, 1, 1, 1, 1, 0, 0),           // one value
-      pool(4, 6, 6, 6, 6, 1, 1, 3, 3),           // kernel the size of the plane, pad half
-  };
-}
-
 TEST(MaxPoolGpu, IsTheCpuOpBitForBit) {
-  for (const PoolDims& d : pool_cases())
+  for (const PoolDims& d : test::pool_cases(256))
     for (int kind = 0; kind < 3; ++kind) {
       const int64_t nin = d.planes * d.h * d.w, nout = d.planes * d.out_h * d.out_w;
       std::vector<float> x = kind == 1 ? gpu_test::inputs(nin, 1.0f, 1) : tied_values(nin, 2);
@@ -106,7 +62,7 @@ TEST(MaxPoolGpu, IsTheCpuOpBitForBit) {
       maxpool2d_forward(cpu_backend(), d, x.data(), y.data(), am.data());
       Tensor gx = upload(x), gy = gpu_test::device_nan(nout), gam = gpu_test::device_nan(nout);
       maxpool2d_forward(gpu(), d, gx.data(), gy.data(), ints(gam));
-      EXPECT_TRUE(same(download(gy), y, "y " + at));
+      EXPECT_TRUE(same_bits(download(gy), y, "y " + at));
       EXPECT_EQ(download_ints(gam), am) << "argmax " << at;
 
       // The backward from the GPU's argmax; dy of distinct values (their order of addition
@@ -117,44 +73,32 @@ TEST(MaxPoolGpu, IsTheCpuOpBitForBit) {
         maxpool2d_backward(cpu_backend(), d, dy.data(), am.data(), dx.data());
         Tensor gdy = upload(dy), gdx = gpu_test::device_nan(nin);
         maxpool2d_backward(gpu(), d, gdy.data(), ints(gam), gdx.data());
-        EXPECT_TRUE(same(download(gdx), dx, "dx " + at));
+        EXPECT_TRUE(same_bits(download(gdx), dx, "dx " + at));
       }
     }
 }
 
 // Many outputs picking one input, with dy whose float sum depends on the order of addition.
 TEST(MaxPoolGpu, OverlappingPicksAddInTheCpusOrder) {
-  const PoolDims d = pool(2, 9, 9, 5, 5, 1, 1, 2, 2);
+  const test::OverlappingPicks c;
+  const PoolDims& d = c.d;
   const int64_t nin = d.planes * d.h * d.w, nout = d.planes * d.out_h * d.out_w;
-  std::vector<float> x(nin, 0.0f);
-  x[4 * 9 + 4] = 1.0f;            // plane 0: the centre wins all 25 windows holding it
-  x[81 + 0] = x[81 + 80] = 1.0f;  // plane 1: two corners
-  std::vector<float> y(nout), dy(nout), dx(nin);
+  std::vector<float> y(nout), dx(nin);
   std::vector<int32_t> am(nout);
-  for (int64_t k = 0; k < nout; ++k) dy[k] = (k % 3 == 0) ? 1e8f : (k % 3 == 1 ? 1.0f : -1e8f);
-  maxpool2d_forward(cpu_backend(), d, x.data(), y.data(), am.data());
-  maxpool2d_backward(cpu_backend(), d, dy.data(), am.data(), dx.data());
-  Tensor gx = upload(x), gy = gpu_test::device_nan(nout), gam = gpu_test::device_nan(nout),
-         gdy = upload(dy), gdx = gpu_test::device_nan(nin);
+  maxpool2d_forward(cpu_backend(), d, c.x.data(), y.data(), am.data());
+  maxpool2d_backward(cpu_backend(), d, c.dy.data(), am.data(), dx.data());
+  Tensor gx = upload(c.x), gy = gpu_test::device_nan(nout), gam = gpu_test::device_nan(nout),
+         gdy = upload(c.dy), gdx = gpu_test::device_nan(nin);
   maxpool2d_forward(gpu(), d, gx.data(), gy.data(), ints(gam));
   maxpool2d_backward(gpu(), d, gdy.data(), ints(gam), gdx.data());
   EXPECT_EQ(download_ints(gam), am);
-  EXPECT_TRUE(same(download(gdx), dx, "dx"));
+  EXPECT_TRUE(same_bits(download(gdx), dx, "dx"));
 }
 
 TEST(UpsampleGpu, IsTheCpuOpBitForBit) {
-  const std::vector<UpsampleDims> cases = {
-      {.planes = 256 * 128, .h = 7, .w = 7, .scale_h = 2, .scale_w = 2},  // 7x7 -> 14x14
-      {.planes = 128 * 64, .h = 16, .w = 16, .scale_h = 2, .scale_w = 2},
-      {.planes = 3 * 5, .h = 3, .w = 5, .scale_h = 3, .scale_w = 2},
-      {.planes = 1, .h = 1, .w = 1, .scale_h = 1, .scale_w = 4},
-      {.planes = 2, .h = 5, .w = 3, .scale_h = 1, .scale_w = 1},
-  };
-  for (const UpsampleDims& d : cases) {
+  for (const UpsampleDims& d : test::upsample_cases()) {
     const int64_t nin = d.planes * d.h * d.w, nout = nin * d.scale_h * d.scale_w;
-    const std::string at = std::to_string(d.planes) + "x" + std::to_string(d.h) + "x" +
-                           std::to_string(d.w) + " by " + std::to_string(d.scale_h) + "x" +
-                           std::to_string(d.scale_w);
+    const std::string at = name(d);
     const std::vector<float> x = gpu_test::inputs(nin, 1.0f, 4),
                              dy = gpu_test::inputs(nout, 1.0f, 5);
     std::vector<float> y(nout), dx(nin);
@@ -164,8 +108,8 @@ TEST(UpsampleGpu, IsTheCpuOpBitForBit) {
            gdx = gpu_test::device_nan(nin);
     upsample2d_forward(gpu(), d, gx.data(), gy.data());
     upsample2d_backward(gpu(), d, gdy.data(), gdx.data());
-    EXPECT_TRUE(same(download(gy), y, "y " + at));
-    EXPECT_TRUE(same(download(gdx), dx, "dx " + at));
+    EXPECT_TRUE(same_bits(download(gy), y, "y " + at));
+    EXPECT_TRUE(same_bits(download(gdx), dx, "dx " + at));
   }
 }
 
@@ -187,7 +131,8 @@ TEST(PoolingGpuDeterminism, TwoRunsGiveTheSameBits) {
     run = {download(gy), download(gam), download(gdx), download(gup), download(gud)};
   }
   const char* what[] = {"maxpool y", "argmax", "maxpool dx", "upsample y", "upsample dx"};
-  for (size_t i = 0; i < runs[0].size(); ++i) EXPECT_TRUE(same(runs[1][i], runs[0][i], what[i]));
+  for (size_t i = 0; i < runs[0].size(); ++i)
+    EXPECT_TRUE(same_bits(runs[1][i], runs[0][i], what[i]));
 }
 
 }  // namespace

@@ -38,14 +38,13 @@ TEST(DropoutGpu, MasksAndOutputsAreTheCpus) {
   for (float rate : {0.1f, 0.5f})
     for (int64_t batch : kBatches)
       for (int64_t per : kPerSample) {
-        DropoutArgs a;
-        a.rate = rate;
-        a.seed = 1234;
-        a.step = (uint64_t{2} << 32) + 5;
-        a.layer = 3;
-        a.first_sample = 1000003;
-        a.batch = batch;
-        a.per_sample = per;
+        const DropoutArgs a{.rate = rate,
+                            .seed = 1234,
+                            .step = (uint64_t{2} << 32) + 5,
+                            .layer = 3,
+                            .first_sample = 1000003,
+                            .batch = batch,
+                            .per_sample = per};
         const int64_t n = batch * per;
         const std::vector<float> x = inputs(n, 2.0f, 1), dy = inputs(n, 1.0f, 2);
         std::vector<float> y(n), mask(n), dx(n);
@@ -65,13 +64,11 @@ TEST(DropoutGpu, MasksAndOutputsAreTheCpus) {
 }
 
 CorruptionArgs corruption_args(int64_t batch, int64_t per) {
-  CorruptionArgs a;
-  a.seed = 99;
-  a.step = (uint64_t{1} << 32) + 12345;
-  a.first_sample = 60000 - 7;
-  a.batch = batch;
-  a.per_sample = per;
-  return a;
+  return {.seed = 99,
+          .step = (uint64_t{1} << 32) + 12345,
+          .first_sample = 60000 - 7,
+          .batch = batch,
+          .per_sample = per};
 }
 
 TEST(CorruptionGpu, MaskIsTheCpus) {
@@ -122,14 +119,13 @@ TEST(NormalDrawGpu, WithinTheStatedToleranceOfTheCpu) {
   for (RngPurpose purpose : {RngPurpose::kLatent, RngPurpose::kTest})
     for (int64_t batch : {int64_t{1}, int64_t{3}, int64_t{128}, int64_t{256}})
       for (int64_t per : {int64_t{100}, int64_t{1}, int64_t{3}, int64_t{5}, int64_t{784}}) {
-        NormalDrawArgs a;
-        a.seed = 2024;
-        a.step = 77;
-        a.purpose = purpose;
-        a.index = 1;
-        a.first_sample = 512;
-        a.batch = batch;
-        a.per_sample = per;
+        const NormalDrawArgs a{.seed = 2024,
+                               .step = 77,
+                               .purpose = purpose,
+                               .index = 1,
+                               .first_sample = 512,
+                               .batch = batch,
+                               .per_sample = per};
         const int64_t n = batch * per;
         std::vector<float> z(n);
         normal_draw(cpu_backend(), a, z.data());

@@ -6,8 +6,9 @@
 // What is computed from given statistics or sums (eval mode, batchnorm_sync_normalize,
 // batchnorm_sync_dx, the mean of batchnorm_sync_deviations) is the CPU op's bit for bit. The
 // per-channel sums are not: the CPU adds each sample's S values in float and the kernels add every
-// value in double, so the sums and what follows from them agree within the tolerances below. With
-// inputs whose sums are exact in both (ExactSums) the whole train-mode forward is bit for bit.
+// value in double, so the sums and what follows from them agree within the tolerances of
+// batchnorm_cases.h. With inputs whose sums are exact in both (ExactSums) the whole train-mode
+// forward is bit for bit.
 #include "core/ops/kernels/batchnorm.h"
 
 #include <gtest/gtest.h>
@@ -15,67 +16,21 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/ops/batchnorm.h"
-#include "tests/support/emulate_launch.h"
+#include "tests/core/ops/kernels/batchnorm_cases.h"
+#include "tests/support/float_compare.h"
+#include "tests/support/lcg.h"
 
 namespace strata {
 namespace {
 
-// ---- Running the kernels on the CPU ----
+// The shapes, inputs, state, executor and tolerances of batchnorm_cases.h; same_bits; Lcg.
+using namespace test;
 
-struct HostSum {
-  template <class Term>
-  double operator()(int64_t n, const Term& term) const {
-    return block_sum_on_host(n, term);
-  }
-};
-
-// Runs each per-channel kernel as its grid would (per channel: reduce, then finish on every
-// thread of the block) and each grid-stride body through test::emulate_grid_stride, checking the
-// geometry and that every index is visited once.
-struct EmulatedExec {
-  std::vector<std::string> launches;
-
-  template <class K>
-  void channels(const char* what, int64_t C, const K& k) {
-    launches.push_back(what);
-    const Launch l = bn_channel_launch(C);
-    ASSERT_EQ(l.blocks, static_cast<uint64_t>(C)) << what;
-    ASSERT_EQ(l.threads, static_cast<uint32_t>(kSumThreads)) << what;
-    for (int64_t c = 0; c < C; ++c) {
-      const auto s = k.reduce(c, HostSum{});
-      for (int t = 0; t < static_cast<int>(l.threads); ++t) k.finish(c, t, s);
-    }
-  }
-
-  template <class Body>
-  void elements(const char* what, int64_t n, const Body& body) {
-    launches.push_back(what);
-    const std::vector<int> visits = test::emulate_grid_stride(n, body);
-    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(visits[i], 1) << what << ": index " << i;
-  }
-};
-
-// ---- Inputs and buffers ----
-
-struct Shape3 {
-  int64_t n, C, S;
-};
-
-// n values in [offset - scale, offset + scale], the same for the same seed.
-std::vector<float> values(int64_t n, float scale, uint32_t seed, float offset = 0.0f) {
-  std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 12345u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = offset + scale * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f);
-  }
-  return v;
-}
+// ---- Inputs ----
 
 // x for a train-mode forward whose sums are exact on the CPU and in the kernels: channel c is
 // base_c + v, the v multiples of 1/4 in [-2, 2] and symmetric about 0 within each channel (value
@@ -84,14 +39,14 @@ std::vector<float> values(int64_t n, float scale, uint32_t seed, float offset = 
 std::vector<float> exact_sum_inputs(const Shape3& s, uint32_t seed) {
   const BnLayout l{s.n, s.C, s.S};
   std::vector<float> x(static_cast<size_t>(l.size()));
-  uint32_t r = seed * 2654435761u + 7u;
+  Lcg r(seed, 7u);
   const int64_t m = l.per_channel();
   for (int64_t c = 0; c < s.C; ++c) {
     const float base = 0.5f * static_cast<float>(c % 13) - 3.0f;
     for (int64_t k = 0; k < (m + 1) / 2; ++k) {
-      r = r * 1664525u + 1013904223u;
+      const uint32_t word = r.next();
       const float v =
-          k == m - 1 - k ? 0.0f : 0.25f * static_cast<float>(static_cast<int>(r >> 28) - 8);
+          k == m - 1 - k ? 0.0f : 0.25f * static_cast<float>(static_cast<int>(word >> 28) - 8);
       x[l.at(c, k)] = base + v;
       x[l.at(c, m - 1 - k)] = base - v;
     }
@@ -99,47 +54,7 @@ std::vector<float> exact_sum_inputs(const Shape3& s, uint32_t seed) {
   return x;
 }
 
-// One layer's per-channel buffers.
-struct BnState {
-  std::vector<float> gamma, beta, running_mean, running_var, mean, invstd;
-  bool affine = true;
-  BnState(int64_t C, bool affine_, uint32_t seed) : affine(affine_) {
-    gamma = values(C, 0.5f, seed, 1.0f);
-    beta = values(C, 0.5f, seed + 1);
-    running_mean = values(C, 0.3f, seed + 2);
-    running_var = values(C, 0.4f, seed + 3, 1.0f);
-    mean = std::vector<float>(static_cast<size_t>(C), std::nanf(""));
-    invstd = mean;
-  }
-  BatchNormBuffers buffers() {
-    return {affine ? gamma.data() : nullptr,
-            affine ? beta.data() : nullptr,
-            running_mean.data(),
-            running_var.data(),
-            mean.data(),
-            invstd.data()};
-  }
-};
-
-BatchNormArgs args_of(const Shape3& s) {
-  return BatchNormArgs{s.n, s.C, s.S, 0.1f, 1e-5};
-}
-
 // ---- Comparisons ----
-
-bool same_bits(float a, float b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
-
-::testing::AssertionResult same(const std::vector<float>& got, const std::vector<float>& want,
-                                const std::string& what) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
-  for (size_t i = 0; i < got.size(); ++i)
-    if (!same_bits(got[i], want[i]))
-      return ::testing::AssertionFailure() << what << ": index " << i << ": " << got[i] << " vs "
-                                           << want[i] << " (of " << got.size() << ")";
-  return ::testing::AssertionSuccess();
-}
 
 // |got - want| <= atol + rtol * |want| everywhere (finite values); names the worst.
 ::testing::AssertionResult near(const std::vector<float>& got, const std::vector<float>& want,
@@ -158,41 +73,6 @@ bool same_bits(float a, float b) {
   return ::testing::AssertionFailure()
          << what << ": " << bad << " of " << got.size() << " values off (rtol " << rtol << ", atol "
          << atol << "); worst at " << at << ": " << got[at] << " vs " << want[at];
-}
-
-// The tolerances of the values computed from the per-channel sums (the GPU tests use the same),
-// set by the CPU's float sums of each sample's S values, whose rounding grows about as
-// sqrt(n) * S: the mean, invstd and running statistics relative to 1e-5; y and dx (values of
-// size ~1) within 1e-5 + 1e-4 relative; sums of m terms of size ~1 (dgamma, dbeta, the
-// synchronised path's sums) within 2.5e-7 * sqrt(n) * S + 1e-5 + 1e-4 relative. The kernels'
-// double sums are the more accurate: the CPU's float error is most of the difference.
-constexpr double kStatRtol = 1e-5, kStatAtol = 1e-6;
-constexpr double kValueRtol = 1e-4, kValueAtol = 1e-5;
-double sum_atol(const Shape3& s) {
-  return 2.5e-7 * std::sqrt(static_cast<double>(s.n)) * static_cast<double>(s.S) + 1e-5;
-}
-constexpr double kSumRtol = 1e-4;
-
-std::vector<Shape3> model_shapes() {
-  return {
-      {256, 6272, 1},   // dcgan28: G's BN after Dense 6272
-      {256, 128, 49},   // dcgan28: D's BN on 128x7x7 (and G's reshaped 128x7x7)
-      {256, 64, 196},   // dcgan28: G's BN on 64x14x14
-      {128, 512, 16},   // dcgan64: 512x4x4
-      {128, 256, 64},   // 256x8x8
-      {128, 128, 256},  // 128x16x16
-      {128, 64, 1024},  // 64x32x32
-      {256, 512, 16},   // dcgan64 at batch 256
-  };
-}
-
-std::vector<Shape3> edge_shapes() {
-  return {{1, 3, 5}, {3, 7, 1}, {3, 5, 63}, {2, 1, 1}, {5, 100, 1}, {3, 65, 1}, {1, 4, 1000}};
-}
-
-std::string name(const Shape3& s, bool affine) {
-  return "[" + std::to_string(s.n) + ", " + std::to_string(s.C) + ", " + std::to_string(s.S) +
-         (affine ? "] affine" : "] no affine");
 }
 
 // ---- Geometry ----
@@ -272,9 +152,9 @@ TEST_P(BatchNormOps, EvalModeIsTheCpuOpBitForBit) {
     batchnorm_forward(cpu_backend(), a, cpu.buffers(), false, x.data(), y_cpu.data());
     EmulatedExec ex;
     bn_forward_steps(ex, a, emu.buffers(), false, x.data(), y_emu.data());
-    EXPECT_TRUE(same(y_emu, y_cpu, "eval y " + name(s, affine)));
-    EXPECT_TRUE(same(emu.running_mean, cpu.running_mean, "eval leaves running_mean"));
-    EXPECT_TRUE(same(emu.running_var, cpu.running_var, "eval leaves running_var"));
+    EXPECT_TRUE(same_bits(y_emu, y_cpu, "eval y " + name(s, affine)));
+    EXPECT_TRUE(same_bits(emu.running_mean, cpu.running_mean, "eval leaves running_mean"));
+    EXPECT_TRUE(same_bits(emu.running_var, cpu.running_var, "eval leaves running_var"));
 
     batchnorm_backward(cpu_backend(), a, cpu.buffers(), false, x.data(), dy.data(),
                        affine ? dg_cpu.data() : nullptr, affine ? db_cpu.data() : nullptr,
@@ -282,7 +162,7 @@ TEST_P(BatchNormOps, EvalModeIsTheCpuOpBitForBit) {
     bn_backward_steps(ex, a, emu.buffers(), false, x.data(), dy.data(),
                       affine ? dg_emu.data() : nullptr, affine ? db_emu.data() : nullptr,
                       dx_emu.data());
-    EXPECT_TRUE(same(dx_emu, dx_cpu, "eval dx " + name(s, affine)));
+    EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "eval dx " + name(s, affine)));
     EXPECT_TRUE(near(dg_emu, dg_cpu, kSumRtol, sum_atol(s), "eval dgamma " + name(s, affine)));
     EXPECT_TRUE(near(db_emu, db_cpu, kSumRtol, sum_atol(s), "eval dbeta " + name(s, affine)));
   }
@@ -303,11 +183,11 @@ TEST_P(BatchNormOps, TrainModeWithExactSumsIsTheCpuOpBitForBit) {
     EmulatedExec ex;
     bn_forward_steps(ex, a, emu.buffers(), true, x.data(), y_emu.data());
     const std::string at = " " + name(s, affine);
-    EXPECT_TRUE(same(emu.mean, cpu.mean, "mean" + at));
-    EXPECT_TRUE(same(emu.invstd, cpu.invstd, "invstd" + at));
-    EXPECT_TRUE(same(emu.running_mean, cpu.running_mean, "running_mean" + at));
-    EXPECT_TRUE(same(emu.running_var, cpu.running_var, "running_var" + at));
-    EXPECT_TRUE(same(y_emu, y_cpu, "y" + at));
+    EXPECT_TRUE(same_bits(emu.mean, cpu.mean, "mean" + at));
+    EXPECT_TRUE(same_bits(emu.invstd, cpu.invstd, "invstd" + at));
+    EXPECT_TRUE(same_bits(emu.running_mean, cpu.running_mean, "running_mean" + at));
+    EXPECT_TRUE(same_bits(emu.running_var, cpu.running_var, "running_var" + at));
+    EXPECT_TRUE(same_bits(y_emu, y_cpu, "y" + at));
   }
 }
 
@@ -328,11 +208,7 @@ TEST_P(BatchNormOps, TrainModeMatchesTheCpuOp) {
     bn_forward_steps(ex, a, emu.buffers(), true, x.data(), y_emu.data());
     EXPECT_EQ(ex.launches, (std::vector<std::string>{"batchnorm statistics", "batchnorm affine"}));
     const std::string at = " " + name(s, affine);
-    EXPECT_TRUE(near(emu.mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-    EXPECT_TRUE(near(emu.invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-    EXPECT_TRUE(
-        near(emu.running_mean, cpu.running_mean, kStatRtol, kStatAtol, "running_mean" + at));
-    EXPECT_TRUE(near(emu.running_var, cpu.running_var, kStatRtol, kStatAtol, "running_var" + at));
+    expect_statistics_within(emu, cpu, at, near);
     EXPECT_TRUE(near(y_emu, y_cpu, kValueRtol, kValueAtol, "y" + at));
 
     // The backward from the CPU's statistics, so that only its own sums differ.
@@ -357,8 +233,8 @@ TEST_P(BatchNormOps, TrainModeMatchesTheCpuOp) {
       std::vector<float> dg0(s.C, 0.0f), db0(s.C, 0.0f);
       bn_backward_steps(bx, a, emu.buffers(), true, x.data(), dy.data(), dg0.data(), db0.data(),
                         nullptr);
-      EXPECT_TRUE(same(dg0, dg_emu, "dgamma without dx" + at));
-      EXPECT_TRUE(same(db0, db_emu, "dbeta without dx" + at));
+      EXPECT_TRUE(same_bits(dg0, dg_emu, "dgamma without dx" + at));
+      EXPECT_TRUE(same_bits(db0, db_emu, "dbeta without dx" + at));
       // A second backward adds the same sums again: exactly twice.
       const std::vector<float> dg1 = dg_emu, db1 = db_emu;
       std::vector<float> dx2(n, std::nanf(""));
@@ -367,7 +243,7 @@ TEST_P(BatchNormOps, TrainModeMatchesTheCpuOp) {
         ASSERT_EQ(dg_emu[c], 2.0f * dg1[c]) << c << at;
         ASSERT_EQ(db_emu[c], 2.0f * db1[c]) << c << at;
       }
-      EXPECT_TRUE(same(dx2, dx_emu, "dx of a second backward" + at));
+      EXPECT_TRUE(same_bits(dx2, dx_emu, "dx of a second backward" + at));
     }
   }
 }
@@ -398,20 +274,20 @@ TEST_P(BatchNormOps, SyncStepsMatchTheCpuSteps) {
     batchnorm_sync_deviations(cpu_backend(), a, M, sq_cpu.data(), x.data(), cpu.mean.data(),
                               sq_cpu.data());
     bn_sync_deviations_steps(ex, a, M, sq_emu.data(), x.data(), emu.mean.data(), sq_emu.data());
-    EXPECT_TRUE(same(emu.mean, cpu.mean, "mean" + at));
+    EXPECT_TRUE(same_bits(emu.mean, cpu.mean, "mean" + at));
     EXPECT_TRUE(near(sq_emu, sq_cpu, kStatRtol, sum_atol(s), "squared deviations" + at));
     std::vector<float> sq_apart(s.C, std::nanf(""));  // and into a buffer of its own
     bn_sync_deviations_steps(ex, a, M, sums_cpu.data(), x.data(), emu.mean.data(), sq_apart.data());
-    EXPECT_TRUE(same(sq_apart, sq_emu, "squared deviations, sums not overwritten" + at));
+    EXPECT_TRUE(same_bits(sq_apart, sq_emu, "squared deviations, sums not overwritten" + at));
 
     std::vector<float> y_cpu(n), y_emu(n, std::nanf(""));
     batchnorm_sync_normalize(cpu_backend(), a, M, cpu.buffers(), sq_cpu.data(), x.data(),
                              y_cpu.data());
     bn_sync_normalize_steps(ex, a, M, emu.buffers(), sq_cpu.data(), x.data(), y_emu.data());
-    EXPECT_TRUE(same(emu.invstd, cpu.invstd, "invstd" + at));
-    EXPECT_TRUE(same(emu.running_mean, cpu.running_mean, "running_mean" + at));
-    EXPECT_TRUE(same(emu.running_var, cpu.running_var, "running_var" + at));
-    EXPECT_TRUE(same(y_emu, y_cpu, "y" + at));
+    EXPECT_TRUE(same_bits(emu.invstd, cpu.invstd, "invstd" + at));
+    EXPECT_TRUE(same_bits(emu.running_mean, cpu.running_mean, "running_mean" + at));
+    EXPECT_TRUE(same_bits(emu.running_var, cpu.running_var, "running_var" + at));
+    EXPECT_TRUE(same_bits(y_emu, y_cpu, "y" + at));
 
     std::vector<float> g_cpu(2 * s.C), g_emu(2 * s.C, std::nanf(""));
     std::vector<float> dg_cpu(s.C, 0.25f), db_cpu(s.C, -0.25f), dg_emu = dg_cpu, db_emu = db_cpu;
@@ -429,7 +305,7 @@ TEST_P(BatchNormOps, SyncStepsMatchTheCpuSteps) {
     batchnorm_sync_dx(cpu_backend(), a, M, cpu.buffers(), g_cpu.data(), x.data(), dy.data(),
                       dx_cpu.data());
     bn_sync_dx_steps(ex, a, M, emu.buffers(), g_cpu.data(), x.data(), dy.data(), dx_emu.data());
-    EXPECT_TRUE(same(dx_emu, dx_cpu, "dx" + at));
+    EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx" + at));
   }
 }
 
@@ -498,15 +374,10 @@ TEST_P(BatchNormOps, SyncOverRanksMatchesTheWholeBatch) {
                          dx.data() + first[r] * per_sample);
 
       for (int64_t r = 1; r < ranks; ++r) {  // every rank holds the same statistics
-        EXPECT_TRUE(same(state[r].mean, state[0].mean, "mean of rank " + std::to_string(r)));
-        EXPECT_TRUE(same(state[r].running_var, state[0].running_var, "running_var of a rank"));
+        EXPECT_TRUE(same_bits(state[r].mean, state[0].mean, "mean of rank " + std::to_string(r)));
+        EXPECT_TRUE(same_bits(state[r].running_var, state[0].running_var, "running_var of a rank"));
       }
-      EXPECT_TRUE(near(state[0].mean, cpu.mean, kStatRtol, kStatAtol, "mean" + at));
-      EXPECT_TRUE(near(state[0].invstd, cpu.invstd, kStatRtol, kStatAtol, "invstd" + at));
-      EXPECT_TRUE(
-          near(state[0].running_mean, cpu.running_mean, kStatRtol, kStatAtol, "running_mean" + at));
-      EXPECT_TRUE(
-          near(state[0].running_var, cpu.running_var, kStatRtol, kStatAtol, "running_var" + at));
+      expect_statistics_within(state[0], cpu, at, near);
       EXPECT_TRUE(near(y, y_cpu, kValueRtol, kValueAtol, "y" + at));
       EXPECT_TRUE(near(dx, dx_cpu, kValueRtol, kValueAtol, "dx" + at));
       if (affine) {  // the gradient reducer's sum of each rank's dgamma and dbeta
@@ -519,8 +390,7 @@ TEST_P(BatchNormOps, SyncOverRanksMatchesTheWholeBatch) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Affine, BatchNormOps, ::testing::Bool(),
-                         ([](const auto& info) { return info.param ? "Affine" : "NoAffine"; }));
+INSTANTIATE_TEST_SUITE_P(Affine, BatchNormOps, ::testing::Bool(), affine_name);
 
 }  // namespace
 }  // namespace strata

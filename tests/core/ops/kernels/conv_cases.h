@@ -23,6 +23,30 @@ struct ConvCase {
   bool benchmark = false;  // a layer of a benchmark model
 };
 
+// The options the two convolution layers share: `cout` filters, a kh x kw kernel, strides sh x sw,
+// padding `pad` on every side, a bias or none.
+template <class Options>
+Options layer_options(int64_t cout, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t pad,
+                      bool bias) {
+  Options o;
+  o.filters = cout;
+  o.kernel_h = kh;
+  o.kernel_w = kw;
+  o.stride_h = sh;
+  o.stride_w = sw;
+  o.pad_h = o.pad_w = pad;
+  o.bias = bias;
+  return o;
+}
+
+// The case's geometry is the layer's: built on `in`, the layer gives the output shape `want`.
+template <class Layer>
+void check_builds(const std::string& name, Layer&& layer, const Shape& in, const Shape& want) {
+  const Shape out = layer.build(in);
+  STRATA_CHECK(out == want, name << ": " << layer.kind() << " builds " << out.str()
+                                 << ", the test's geometry " << want.str());
+}
+
 // Conv2D with `cout` filters on [batch, cin, h, w]: the geometry by the layer's rule (padding
 // "same" as TensorFlow: output ceil(in / stride), the odd pad at the bottom/right), checked
 // against the output shape the layer itself builds.
@@ -47,19 +71,9 @@ inline ConvCase conv2d_case(std::string name, int64_t batch, int64_t cin, int64_
                  .stride_w = sw};
   axis(h, kh, sh, g.out_h, g.pad_top);
   axis(w, kw, sw, g.out_w, g.pad_left);
-  Conv2DOptions o;
-  o.filters = cout;
-  o.kernel_h = kh;
-  o.kernel_w = kw;
-  o.stride_h = sh;
-  o.stride_w = sw;
+  Conv2DOptions o = layer_options<Conv2DOptions>(cout, kh, kw, sh, sw, pad, bias);
   o.padding_mode = mode;
-  o.pad_h = o.pad_w = pad;
-  o.bias = bias;
-  const Shape out = Conv2D(o).build(Shape{batch, cin, h, w});
-  STRATA_CHECK(out == (Shape{batch, cout, g.out_h, g.out_w}),
-               name << ": Conv2D builds " << out.str() << ", the test's geometry " << g.out_h << "x"
-                    << g.out_w);
+  check_builds(name, Conv2D(o), Shape{batch, cin, h, w}, Shape{batch, cout, g.out_h, g.out_w});
   return {std::move(name), false, ConvArgs{g, cout, batch, bias, 1}, false};
 }
 
@@ -84,20 +98,11 @@ inline ConvCase conv_transpose2d_case(std::string name, int64_t batch, int64_t c
                        .pad_left = top(kw, sw),
                        .out_h = h,
                        .out_w = w};
-  ConvTranspose2DOptions o;
-  o.filters = cout;
-  o.kernel_h = kh;
-  o.kernel_w = kw;
-  o.stride_h = sh;
-  o.stride_w = sw;
-  o.pad_h = o.pad_w = pad;
+  ConvTranspose2DOptions o = layer_options<ConvTranspose2DOptions>(cout, kh, kw, sh, sw, pad, bias);
   o.output_pad_h = o.output_pad_w = out_pad;
   o.same = same;
-  o.bias = bias;
-  const Shape built = ConvTranspose2D(o).build(Shape{batch, cin, h, w});
-  STRATA_CHECK(built == (Shape{batch, cout, g.height, g.width}),
-               name << ": ConvTranspose2D builds " << built.str() << ", the test's geometry "
-                    << g.height << "x" << g.width);
+  check_builds(name, ConvTranspose2D(o), Shape{batch, cin, h, w},
+               Shape{batch, cout, g.height, g.width});
   return {std::move(name), true, ConvArgs{g, cin, batch, bias, 1}, false};
 }
 
@@ -107,6 +112,20 @@ inline ConvCase conv_transpose2d_case(std::string name, int64_t batch, int64_t c
                                       int64_t out_pad, bool same, bool bias = true) {
   return conv_transpose2d_case(std::move(name), batch, cin, h, w, cout, k, k, s, s, pad, out_pad,
                                same, bias);
+}
+
+// The floats of a case's input x and output y (batch included) and of its bias: a Conv2D's x is
+// the image side of its geometry and y the column side, a ConvTranspose2D's the other way round.
+inline int64_t x_floats(const ConvCase& cs) {
+  const ConvArgs& a = cs.args;
+  return cs.transposed ? a.batch * a.channels * a.geom.plane() : a.batch * a.geom.image_size();
+}
+inline int64_t y_floats(const ConvCase& cs) {
+  const ConvArgs& a = cs.args;
+  return cs.transposed ? a.batch * a.geom.image_size() : a.batch * a.channels * a.geom.plane();
+}
+inline int64_t bias_floats(const ConvCase& cs) {
+  return cs.transposed ? cs.args.geom.channels : cs.args.channels;
 }
 
 inline ConvCase benchmark(ConvCase c) {

@@ -126,8 +126,7 @@ void cudnn_backward_filter(const CudnnConvPlan& p, const float* image, const flo
 
 template <class Body>
 void run(int64_t n, const Body& body) {
-  const std::vector<int> visits = test::emulate_grid_stride(n, body);
-  ASSERT_TRUE(std::all_of(visits.begin(), visits.end(), [](int v) { return v == 1; }));
+  ASSERT_TRUE(test::emulate_each_once(n, body));
 }
 
 // The image cuDNN sees: the padded copy (PadImageBody) or the image itself.
@@ -232,14 +231,13 @@ struct Excess {
 Excess compare_with_cpu(const ConvCase& cs, const CudnnConvPlan& p) {
   const ConvArgs& a = cs.args;
   const ConvGeometry& g = a.geom;
-  const int64_t image = a.batch * g.image_size(), cols = a.batch * a.channels * g.plane();
-  const int64_t x_floats = cs.transposed ? cols : image, y_floats = cs.transposed ? image : cols;
-  const std::vector<float> x = values(x_floats, 1.0f, 1), dy = values(y_floats, 1.0f, 2);
+  const std::vector<float> x = values(test::x_floats(cs), 1.0f, 1),
+                           dy = values(test::y_floats(cs), 1.0f, 2);
   const std::vector<float> w = values(a.channels * g.rows(), 0.5f, 3);
   const std::vector<float> bias = values(p.bias_channels, 0.5f, 4);
   const std::vector<float> dw0 = values(w.size(), 0.25f, 5), db0 = values(bias.size(), 0.25f, 6);
   const float* b = a.bias ? bias.data() : nullptr;
-  const Grads want = cpu_op(a, cs.transposed, x, w, b, dy, dw0, db0, y_floats);
+  const Grads want = cpu_op(a, cs.transposed, x, w, b, dy, dw0, db0, test::y_floats(cs));
   const Grads got = emulated_op(p, cs.transposed, x, w, b, dy, dw0, db0);
   return {excess(got.y, want.y), excess(got.dx, want.dx), excess(got.dw, want.dw),
           excess(got.db, want.db)};

@@ -22,18 +22,17 @@
 #include "core/ops/activations.h"
 #include "core/ops/dense.h"
 #include "core/ops/dense_plan.h"
+#include "tests/core/ops/kernels/dense_cases.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/lcg.h"
 
 namespace strata {
 namespace {
 
 std::vector<float> values(int64_t n, float scale, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 7u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = scale * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f);
-  }
+  test::Lcg r(seed, 7u);
+  for (auto& x : v) x = scale * (r.unit() * 2.0f - 1.0f);
   return v;
 }
 
@@ -121,14 +120,16 @@ void run_sgemm_reference(const SgemmStep& s) {
   return ::testing::AssertionSuccess();
 }
 
-// (in, out) of every dense layer of the benchmark models (bench/MODELS.md:
-// sae_finetune, sae_layer1, dcgan28's G and D; dcgan64 has none), then odd ones.
-struct InOut {
-  int64_t in, out;
-};
-const InOut kShapes[] = {{784, 1000}, {1000, 500}, {500, 250},  {250, 30},   {30, 250},
-                         {250, 500},  {500, 1000}, {1000, 784}, {100, 6272}, {6272, 1},
-                         {1, 1},      {7, 5},      {1, 9},      {13, 1},     {33, 17}};
+using test::InOut;
+using test::name;
+
+// The benchmark models' dense layers, then odd ones.
+std::vector<InOut> all_layers() {
+  std::vector<InOut> layers = test::benchmark_dense_layers();
+  for (const InOut s : test::odd_dense_layers()) layers.push_back(s);
+  return layers;
+}
+
 const int64_t kBatches[] = {1, 3, 256};
 
 struct Operands {
@@ -145,13 +146,8 @@ Operands operands(int64_t batch, int64_t in, int64_t out) {
   return o;
 }
 
-std::string name(const DenseDims& d) {
-  return "batch " + std::to_string(d.batch) + ", in " + std::to_string(d.in) + ", out " +
-         std::to_string(d.out);
-}
-
 TEST(DenseForwardPlan, MatchesTheCpuOpWithAndWithoutBiasAndRelu) {
-  for (const InOut s : kShapes) {
+  for (const InOut s : all_layers()) {
     for (const int64_t batch : kBatches) {
       const Operands o = operands(batch, s.in, s.out);
       for (const bool bias : {false, true}) {
@@ -167,8 +163,7 @@ TEST(DenseForwardPlan, MatchesTheCpuOpWithAndWithoutBiasAndRelu) {
           const LtDensePlan p =
               plan_dense_forward(o.d, o.x.data(), o.w.data(), b, got.data(), relu);
           run_lt_reference(p);
-          ASSERT_TRUE(
-              near(got, want, s.in, name(o.d) + (bias ? ", bias" : "") + (relu ? ", relu" : "")));
+          ASSERT_TRUE(near(got, want, s.in, name(o.d, bias, relu)));
         }
       }
     }
@@ -236,7 +231,7 @@ TEST(DenseForwardPlan, RefusesEmptyAndNegativeSizes) {
 }
 
 TEST(DenseBackwardPlan, MatchesTheCpuOpsDwAccumulatedAndDx) {
-  for (const InOut s : kShapes) {
+  for (const InOut s : all_layers()) {
     for (const int64_t batch : kBatches) {
       const Operands o = operands(batch, s.in, s.out);
       const std::vector<float> dy =
@@ -259,7 +254,7 @@ TEST(DenseBackwardPlan, MatchesTheCpuOpsDwAccumulatedAndDx) {
 }
 
 TEST(DenseBiasGradBody, EqualsTheCpuColumnSumsBitForBit) {
-  for (const InOut s : kShapes) {
+  for (const InOut s : all_layers()) {
     for (const int64_t batch : {int64_t{1}, int64_t{3}, int64_t{256}, int64_t{1031}}) {
       const DenseDims d{batch, s.in, s.out};
       const std::vector<float> dy = values(batch * s.out, 3.0f, 6);
@@ -277,7 +272,7 @@ TEST(DenseBiasGradBody, EqualsTheCpuColumnSumsBitForBit) {
 }
 
 TEST(DenseEpilogueBody, AddsTheBiasPerRowOfDThenTheRelu) {
-  for (const InOut s : kShapes) {
+  for (const InOut s : all_layers()) {
     for (const int64_t batch : {int64_t{1}, int64_t{3}, int64_t{256}}) {
       if (batch * s.out > 300000) continue;  // the emulated launch of 1.6 million values is slow
       const Operands o = operands(batch, s.in, s.out);

@@ -8,8 +8,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <vector>
 
 #include "core/ops/bce_logits.h"
@@ -18,40 +16,20 @@
 #include "core/ops/softmax_cross_entropy.h"
 #include "core/ops/sparsity.h"
 #include "core/ops/weight_decay.h"
+#include "tests/core/ops/kernels/losses_cases.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
 
-// n values in [lo, hi), the same for the same seed.
-std::vector<float> values(int64_t n, float lo, float hi, uint32_t seed) {
-  std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 12345u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = lo + (hi - lo) * (static_cast<float>(s >> 8) / static_cast<float>(1u << 24));
-  }
-  return v;
-}
-
-// How many floats lie between a and b (0: the same bits, but +0 and -0 are one value).
-int64_t ulps(float a, float b) {
-  if (a == b) return 0;
-  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<int64_t>::max();
-  auto key = [](float f) {
-    int32_t i;
-    std::memcpy(&i, &f, sizeof i);
-    return i < 0 ? -static_cast<int64_t>(i & 0x7fffffff) : static_cast<int64_t>(i);
-  };
-  const int64_t d = key(a) - key(b);
-  return d < 0 ? -d : d;
-}
+// The sizes, shapes and inputs of losses_cases.h; ulps.
+using namespace test;
 
 // Runs a grid-stride body over n indices and checks each was visited once.
 template <class Body>
 void run_body(int64_t n, const Body& body) {
-  const std::vector<int> visits = test::emulate_grid_stride(n, body);
-  for (int64_t i = 0; i < n; ++i) ASSERT_EQ(visits[i], 1) << "index " << i << " of " << n;
+  ASSERT_TRUE(emulate_each_once(n, body));
 }
 
 // The value a one-block sum kernel writes, on the host.
@@ -72,7 +50,7 @@ void expect_bitwise(const std::vector<float>& got, const std::vector<float>& wan
 constexpr int64_t kValueUlps = 1;
 
 TEST(MseBodies, MatchTheCpuOp) {
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{257}, int64_t{256} * 784}) {
+  for (int64_t n : mse_sizes()) {
     const std::vector<float> p = values(n, 0.0f, 1.0f, 1), t = values(n, 0.0f, 1.0f, 2);
     std::vector<float> d_cpu(n), d(n, std::nanf(""));
     float loss_cpu = 0.0f, fwd_cpu = 0.0f;
@@ -97,7 +75,7 @@ std::vector<float> grid_values(int64_t n, uint32_t seed) {
 }
 
 TEST(LossBodies, ValuesEqualTheCpuOpsWhenTheSumsAreExact) {
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{257}, int64_t{256} * 784}) {
+  for (int64_t n : mse_sizes()) {
     const std::vector<float> p = grid_values(n, 12), t = grid_values(n, 13);
     std::vector<float> d(n);
     float cpu = 0.0f;
@@ -125,22 +103,8 @@ TEST(LossBodies, ValuesEqualTheCpuOpsWhenTheSumsAreExact) {
   }
 }
 
-// Logits of a GAN's discriminator (scale 8), with zeros and +-1e4 mixed in; targets 0, 1 and
-// smoothed labels.
-std::vector<float> gan_logits(int64_t n, uint32_t seed) {
-  std::vector<float> z = values(n, -8.0f, 8.0f, seed);
-  for (int64_t i = 0; i < n; i += 7)
-    z[i] = (i / 7) % 4 == 0 ? 1e4f : ((i / 7) % 4 == 1 ? -1e4f : 0.0f);
-  return z;
-}
-std::vector<float> bce_targets(int64_t n) {
-  std::vector<float> t(n);
-  for (int64_t i = 0; i < n; ++i) t[i] = i % 3 == 0 ? 1.0f : (i % 3 == 1 ? 0.0f : 0.9f);
-  return t;
-}
-
 TEST(BceLogitsBodies, MatchTheCpuOp) {
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{128}, int64_t{256}, int64_t{20001}}) {
+  for (int64_t n : bce_sizes()) {
     const std::vector<float> z = gan_logits(n, 3), t = bce_targets(n);
     std::vector<float> d_cpu(n), d(n, std::nanf(""));
     float loss_cpu = 0.0f, fwd_cpu = 0.0f;
@@ -170,7 +134,7 @@ TEST(BceLogitsBodies, ExtremeLogitsAreExact) {
 }
 
 TEST(SigmoidMeanBody, MatchesTheCpuOp) {
-  for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{128}, int64_t{256}, int64_t{20001}}) {
+  for (int64_t n : bce_sizes()) {
     const std::vector<float> z = gan_logits(n, 4);
     float mean_cpu = 0.0f;
     sigmoid_mean(cpu_backend(), n, z.data(), &mean_cpu);
@@ -179,22 +143,10 @@ TEST(SigmoidMeanBody, MatchesTheCpuOp) {
   }
 }
 
-// Class indices as floats, every class used.
-std::vector<float> labels(int64_t n, int64_t k) {
-  std::vector<float> y(n);
-  for (int64_t r = 0; r < n; ++r) y[r] = static_cast<float>((r * 7 + 3) % k);
-  return y;
-}
-
-struct Rows {
-  int64_t n, k;
-};
-
 // The row sums of exp are exact in double for these logits (every term above 2^-26 of the
 // largest, or 0), so the softmax rows agree bit for bit whatever order the CPU adds them in.
 TEST(SoftmaxCrossEntropyBody, MatchesTheCpuOp) {
-  for (const Rows s :
-       {Rows{256, 10}, Rows{1, 10}, Rows{3, 7}, Rows{257, 10}, Rows{5, 1}, Rows{2000, 10}}) {
+  for (const Rows s : softmax_rows(2000)) {  // 2000 rows: the emulation is slow
     const int64_t total = s.n * s.k;
     std::vector<float> z = values(total, -6.0f, 6.0f, 5);
     z[0] = 1e4f;                  // one row with a huge logit,
@@ -234,23 +186,9 @@ TEST(SoftmaxCrossEntropyBody, InvalidTargetGivesNaNInsideItsRow) {
   }
 }
 
-// Activations after a sigmoid, in (0, 1), with a column of zeros and one of ones (the clamps).
-std::vector<float> activations(int64_t n, int64_t j, uint32_t seed) {
-  std::vector<float> a = values(n * j, 0.0f, 1.0f, seed);
-  for (int64_t r = 0; r < n; ++r) {
-    a[r * j] = 0.0f;
-    if (j > 1) a[r * j + j - 1] = 1.0f;
-  }
-  return a;
-}
-
-std::vector<Rows> sparsity_shapes() {
-  return {{256, 1000}, {256, 30}, {1, 1}, {1, 7}, {3, 5}, {3, 1}, {257, 301}};
-}
-
 TEST(SparsityBodies, ColumnSumsAndMeansMatchTheCpuOp) {
   for (const Rows s : sparsity_shapes()) {
-    const std::vector<float> a = activations(s.n, s.k, 7);
+    const std::vector<float> a = activations(s, 7);
     std::vector<float> sums_cpu(s.k), means_cpu(s.k), sums(s.k, std::nanf("")),
         means(s.k, std::nanf(""));
     sparsity_column_sums(cpu_backend(), s.n, s.k, a.data(), sums_cpu.data());
@@ -281,7 +219,7 @@ TEST(SparsityBodies, ClampBoundsAreTheCpuOps) {
 
 TEST(SparsityBodies, L1MatchesTheCpuOp) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
+    const SparsityArgs args = sparsity_args(s);
     const int64_t total = s.n * s.k;
     std::vector<float> x = values(total, -1.0f, 1.0f, 8);
     x[0] = 0.0f;
@@ -301,10 +239,8 @@ TEST(SparsityBodies, L1MatchesTheCpuOp) {
 
 TEST(SparsityBodies, KlMatchesTheCpuOp) {
   for (const Rows s : sparsity_shapes()) {
-    const SparsityArgs args{s.n, s.k, 0.05f, 3e-3f};
-    const std::vector<float> a = activations(s.n, s.k, 10);
-    std::vector<float> rho_hat(s.k);
-    sparsity_column_means(cpu_backend(), s.n, s.k, a.data(), rho_hat.data());
+    const SparsityArgs args = sparsity_args(s);
+    const std::vector<float> rho_hat = test::rho_hat(s, 10);
     float value_cpu = 0.0f;
     sparsity_kl_value(cpu_backend(), args, rho_hat.data(), &value_cpu);
     const float value =
@@ -320,14 +256,6 @@ TEST(SparsityBodies, KlMatchesTheCpuOp) {
     expect_bitwise(coef, coef_cpu, "KL per-unit gradient");
     expect_bitwise(d, d_cpu, "KL gradient");
   }
-}
-
-// The decayed weights of sae_finetune (784-1000-500-250-30-250-500-1000-784).
-std::vector<int64_t> sae_weight_sizes() {
-  const int64_t units[] = {784, 1000, 500, 250, 30, 250, 500, 1000, 784};
-  std::vector<int64_t> sizes;
-  for (int i = 0; i + 1 < 9; ++i) sizes.push_back(units[i] * units[i + 1]);
-  return sizes;
 }
 
 void check_weight_decay(const std::vector<int64_t>& sizes, int64_t value_ulps) {
@@ -359,9 +287,7 @@ TEST(WeightDecayBodies, MatchTheCpuOp) {
   check_weight_decay(sae_weight_sizes(), kValueUlps);
   check_weight_decay(std::vector<int64_t>(kDecayBatch, 101), kValueUlps);
   // More parameters than one launch takes: the launches' floats are added, two roundings more.
-  std::vector<int64_t> many;
-  for (int k = 0; k < 2 * kDecayBatch + 3; ++k) many.push_back(50 + 13 * k);
-  check_weight_decay(many, 3);
+  check_weight_decay(decay_sizes(2 * kDecayBatch + 3), 3);
 }
 
 TEST(WeightDecayBodies, BatchesCoverTheListInOrder) {

@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "core/backend.h"
@@ -17,13 +16,12 @@
 #include "core/ops/sgd.h"
 #include "core/optim/optimizer.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
 
-bool same_bits(float a, float b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
+using test::same_bits;
 
 std::vector<float> wave(int64_t n, float scale, float phase) {
   std::vector<float> v(static_cast<size_t>(n));
@@ -154,6 +152,28 @@ TEST(OptimBodies, AdamUpdateEqualsTheCpuOp) {
     }
 }
 
+// Ten steps of the CPU optimizer on a tensor and of the emulated device step on `p` (the same
+// values), each with the learning rate of its step, written into the scalars before it as the
+// optimizer writes it into the device's; the step count (scalars[1]) and the parameters are the
+// CPU's bit for bit after each step. device_step(g) runs the device step's bodies on gradient g.
+template <class DeviceStep>
+void take_ten_steps(Optimizer& cpu, std::vector<float>& p, float* scalars, const float* lrs,
+                    const DeviceStep& device_step) {
+  const int64_t n = static_cast<int64_t>(p.size());
+  Tensor p_cpu(Shape{n}), g(Shape{n});
+  for (int64_t i = 0; i < n; ++i) p_cpu[i] = p[i];
+  for (int s = 0; s < 10; ++s) {
+    for (int64_t i = 0; i < n; ++i) g[i] = std::sin(0.7f * i + static_cast<float>(s));
+    cpu.set_lr(lrs[s]);
+    cpu.step(p_cpu, g);
+    scalars[0] = lrs[s];
+    device_step(g);
+    ASSERT_EQ(scalars[1], static_cast<float>(s + 1));
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_TRUE(same_bits(p[i], p_cpu[i])) << "step " << s + 1 << " index " << i;
+  }
+}
+
 // The CUDA steps' sequence (core/ops/adam.cu, sgd.cu, and the optimizers' device path) with host
 // memory standing in for the device's: the learning rate written into the scalars before each
 // step, the single-thread prologue, then the update reading what the prologue left.
@@ -164,23 +184,15 @@ TEST(OptimBodies, EmulatedDeviceStepsTakeTheCpuOptimizersSteps) {
     const AdamOptions o{.lr = lrs[0], .beta1 = 0.5f, .weight_decay = 0.01f, .decoupled = decoupled};
     const AdamHyper h{o.beta1, o.beta2, o.eps, o.weight_decay, o.decoupled};
     Adam cpu(o);
-    Tensor p_cpu(Shape{n}), g(Shape{n});
     std::vector<float> p = wave(n, 1.0f, 0.2f), m(n, 0.0f), v(n, 0.0f);
     std::vector<float> scalars(2 + sizeof(AdamStepArgs) / sizeof(float), std::nanf(""));
     scalars[1] = 0.0f;  // the step count carried into the device scalars
     auto* args = reinterpret_cast<AdamStepArgs*>(scalars.data() + 2);
-    for (int64_t i = 0; i < n; ++i) p_cpu[i] = p[i];
-    for (int s = 0; s < 10; ++s) {
-      for (int64_t i = 0; i < n; ++i) g[i] = std::sin(0.7f * i + static_cast<float>(s));
-      cpu.set_lr(lrs[s]);
-      cpu.step(p_cpu, g);
-      scalars[0] = lrs[s];
+    take_ten_steps(cpu, p, scalars.data(), lrs, [&](const Tensor& g) {
       test::emulate_grid_stride(1, AdamScalarsBody{h, &scalars[0], &scalars[1], args});
       test::emulate_grid_stride(n, AdamUpdateBody{*args, p.data(), g.data(), m.data(), v.data()});
-      ASSERT_EQ(scalars[1], static_cast<float>(s + 1));
-      for (int64_t i = 0; i < n; ++i)
-        ASSERT_TRUE(same_bits(p[i], p_cpu[i])) << "step " << s + 1 << " index " << i;
-    }
+    });
+    ASSERT_FALSE(HasFatalFailure());
     std::vector<Tensor*> st = cpu.state();
     for (int64_t i = 0; i < n; ++i) {
       ASSERT_TRUE(same_bits(m[i], (*st[0])[i])) << i;
@@ -192,22 +204,14 @@ TEST(OptimBodies, EmulatedDeviceStepsTakeTheCpuOptimizersSteps) {
     const SGDOptions o{.lr = lrs[0], .momentum = 0.9f, .weight_decay = 0.01f, .nesterov = nesterov};
     const SgdHyper h{o.momentum, o.weight_decay, o.nesterov};
     SGD cpu(o);
-    Tensor p_cpu(Shape{n}), g(Shape{n});
     std::vector<float> p = wave(n, 1.0f, 0.2f), vel(n, 0.0f);
     float scalars[2] = {std::nanf(""), 0.0f};
-    for (int64_t i = 0; i < n; ++i) p_cpu[i] = p[i];
-    for (int s = 0; s < 10; ++s) {
-      for (int64_t i = 0; i < n; ++i) g[i] = std::sin(0.7f * i + static_cast<float>(s));
-      cpu.set_lr(lrs[s]);
-      cpu.step(p_cpu, g);
-      scalars[0] = lrs[s];
+    take_ten_steps(cpu, p, scalars, lrs, [&](const Tensor& g) {
       test::emulate_grid_stride(1, SgdCountBody{&scalars[1]});
       test::emulate_grid_stride(
           n, SgdUpdateBody{sgd_step_args(h, scalars[0]), p.data(), g.data(), vel.data()});
-      ASSERT_EQ(scalars[1], static_cast<float>(s + 1));
-      for (int64_t i = 0; i < n; ++i)
-        ASSERT_TRUE(same_bits(p[i], p_cpu[i])) << "step " << s + 1 << " index " << i;
-    }
+    });
+    ASSERT_FALSE(HasFatalFailure());
     EXPECT_EQ(cpu.steps(), 10);
   }
 }

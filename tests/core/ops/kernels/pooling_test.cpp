@@ -8,104 +8,37 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "core/ops/pooling.h"
+#include "tests/core/ops/kernels/pooling_cases.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/float_compare.h"
+#include "tests/support/lcg.h"
 
 namespace strata {
 namespace {
 
+using test::name;
+using test::pool;
+using test::same_bits;
+
 // n values, multiples of 1/8 in [-2, 2] (many ties within a window), the same for the same seed.
 std::vector<float> tied_values(int64_t n, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 99u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = 0.125f * static_cast<float>(static_cast<int>(s >> 27) - 16);
-  }
+  test::Lcg r(seed, 99u);
+  for (auto& x : v) x = 0.125f * static_cast<float>(static_cast<int>(r.next() >> 27) - 16);
   return v;
 }
 
 // n values in [-1, 1] with few ties.
 std::vector<float> smooth_values(int64_t n, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
-  uint32_t s = seed * 2654435761u + 5u;
-  for (auto& x : v) {
-    s = s * 1664525u + 1013904223u;
-    x = static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 2.0f - 1.0f;
-  }
+  test::Lcg r(seed, 5u);
+  for (auto& x : v) x = r.unit() * 2.0f - 1.0f;
   return v;
-}
-
-bool same_bits(float a, float b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
-
-template <class T>
-::testing::AssertionResult same(const std::vector<T>& got, const std::vector<T>& want,
-                                const std::string& what) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
-  for (size_t i = 0; i < got.size(); ++i) {
-    bool eq;
-    if constexpr (std::is_same_v<T, float>)
-      eq = same_bits(got[i], want[i]);
-    else
-      eq = got[i] == want[i];
-    if (!eq)
-      return ::testing::AssertionFailure() << what << ": index " << i << " of " << got.size()
-                                           << ": " << got[i] << " vs " << want[i];
-  }
-  return ::testing::AssertionSuccess();
-}
-
-template <class Body>
-::testing::AssertionResult emulate(int64_t n, const Body& body) {
-  const std::vector<int> visits = test::emulate_grid_stride(n, body);
-  for (int64_t i = 0; i < n; ++i)
-    if (visits[i] != 1)
-      return ::testing::AssertionFailure() << "index " << i << " visited " << visits[i];
-  return ::testing::AssertionSuccess();
-}
-
-// planes x h x w pooled by k x k windows, stride s, padding p (the layer's output size).
-PoolDims pool(int64_t planes, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
-              int64_t ph, int64_t pw) {
-  return PoolDims{.planes = planes,
-                  .h = h,
-                  .w = w,
-                  .out_h = (h + 2 * ph - kh) / sh + 1,
-                  .out_w = (w + 2 * pw - kw) / sw + 1,
-                  .kernel_h = kh,
-                  .kernel_w = kw,
-                  .stride_h = sh,
-                  .stride_w = sw,
-                  .pad_h = ph,
-                  .pad_w = pw};
-}
-
-std::string name(const PoolDims& d) {
-  return std::to_string(d.planes) + "x" + std::to_string(d.h) + "x" + std::to_string(d.w) + " k" +
-         std::to_string(d.kernel_h) + "x" + std::to_string(d.kernel_w) + " s" +
-         std::to_string(d.stride_h) + "x" + std::to_string(d.stride_w) + " p" +
-         std::to_string(d.pad_h) + "x" + std::to_string(d.pad_w);
-}
-
-std::vector<PoolDims> pool_cases() {
-  return {
-      pool(32 * 64, 28, 28, 2, 2, 2, 2, 0, 0),  // 2x2 / 2 on 64x28x28 (batch 256 on the GPU)
-      pool(16 * 64, 32, 32, 3, 3, 2, 2, 1, 1),  // 3x3 / 2 pad 1, overlapping (GPU: batch 128)
-      pool(3 * 5, 7, 9, 3, 3, 1, 1, 1, 1),      // stride 1: up to 9 windows per input
-      pool(1, 5, 5, 2, 3, 1, 2, 1, 1),          // non-square kernel and stride, batch 1
-      pool(3 * 2, 11, 13, 5, 5, 3, 2, 2, 2),    // odd sizes, large overlapping windows
-      pool(2, 9, 8, 2, 2, 3, 3, 0, 0),          // stride > kernel: inputs in no window
-      pool(1, 1, 1, 1, 1, 1, 1, 0, 0),          // one value
-      pool(4, 6, 6, 6, 6, 1, 1, 3, 3),          // kernel the size of the plane, pad half
-  };
 }
 
 TEST(PoolingKernels, WindowsHoldingAnInputAreExactlyThoseThatCoverIt) {
@@ -127,7 +60,8 @@ TEST(PoolingKernels, WindowsHoldingAnInputAreExactlyThoseThatCoverIt) {
 }
 
 TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
-  for (const PoolDims& d : pool_cases())
+  // Batch 32 for the typical layers (the GPU test runs 256): the emulated launches are slow.
+  for (const PoolDims& d : test::pool_cases(32))
     for (int inputs = 0; inputs < 3; ++inputs) {
       const int64_t nin = d.planes * d.h * d.w, nout = d.planes * d.out_h * d.out_w;
       std::vector<float> x = inputs == 1 ? smooth_values(nin, 1) : tied_values(nin, 2);
@@ -140,9 +74,10 @@ TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
       std::vector<float> y_cpu(nout), y_emu(nout, std::nanf(""));
       std::vector<int32_t> am_cpu(nout), am_emu(nout, -1);
       maxpool2d_forward(cpu_backend(), d, x.data(), y_cpu.data(), am_cpu.data());
-      ASSERT_TRUE(emulate(nout, MaxPoolForwardBody{d, x.data(), y_emu.data(), am_emu.data()}));
-      EXPECT_TRUE(same(y_emu, y_cpu, "y " + at));
-      EXPECT_TRUE(same(am_emu, am_cpu, "argmax " + at));
+      ASSERT_TRUE(test::emulate_each_once(
+          nout, MaxPoolForwardBody{d, x.data(), y_emu.data(), am_emu.data()}));
+      EXPECT_TRUE(same_bits(y_emu, y_cpu, "y " + at));
+      EXPECT_TRUE(same_bits(am_emu, am_cpu, "argmax " + at));
 
       // Backward from the CPU's argmax, dy with distinct magnitudes so the order of the sums
       // shows; and a dy of 1s, so that the count of outputs each input receives shows.
@@ -150,8 +85,9 @@ TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
            {smooth_values(nout, 3), std::vector<float>(static_cast<size_t>(nout), 1.0f)}) {
         std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
         maxpool2d_backward(cpu_backend(), d, dy.data(), am_cpu.data(), dx_cpu.data());
-        ASSERT_TRUE(emulate(nin, MaxPoolBackwardBody{d, dy.data(), am_cpu.data(), dx_emu.data()}));
-        EXPECT_TRUE(same(dx_emu, dx_cpu, "dx " + at));
+        ASSERT_TRUE(test::emulate_each_once(
+            nin, MaxPoolBackwardBody{d, dy.data(), am_cpu.data(), dx_emu.data()}));
+        EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx " + at));
       }
     }
 }
@@ -160,48 +96,35 @@ TEST(PoolingKernels, MaxPoolIsTheCpuOpBitForBit) {
 // the gathered sum adds them in the CPU's order, so even values whose sum depends on the order
 // agree bit for bit.
 TEST(PoolingKernels, MaxPoolBackwardSumsOverlappingPicksInTheCpusOrder) {
-  const PoolDims d = pool(2, 9, 9, 5, 5, 1, 1, 2, 2);
+  const test::OverlappingPicks c;
+  const PoolDims& d = c.d;
   const int64_t nin = d.planes * d.h * d.w, nout = d.planes * d.out_h * d.out_w;
-  std::vector<float> x(nin, 0.0f);
-  x[4 * 9 + 4] = 1.0f;            // plane 0: the centre wins all 25 windows holding it
-  x[81 + 0] = x[81 + 80] = 1.0f;  // plane 1: two corners
   std::vector<float> y(nout);
   std::vector<int32_t> am(nout);
-  maxpool2d_forward(cpu_backend(), d, x.data(), y.data(), am.data());
-  std::vector<float> dy(nout);
-  for (int64_t k = 0; k < nout; ++k)  // magnitudes 1e8 apart: float sums depend on order
-    dy[k] = (k % 3 == 0) ? 1e8f : (k % 3 == 1 ? 1.0f : -1e8f);
+  maxpool2d_forward(cpu_backend(), d, c.x.data(), y.data(), am.data());
   std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
-  maxpool2d_backward(cpu_backend(), d, dy.data(), am.data(), dx_cpu.data());
-  ASSERT_TRUE(emulate(nin, MaxPoolBackwardBody{d, dy.data(), am.data(), dx_emu.data()}));
-  EXPECT_TRUE(same(dx_emu, dx_cpu, "dx"));
+  maxpool2d_backward(cpu_backend(), d, c.dy.data(), am.data(), dx_cpu.data());
+  ASSERT_TRUE(
+      test::emulate_each_once(nin, MaxPoolBackwardBody{d, c.dy.data(), am.data(), dx_emu.data()}));
+  EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx"));
   int picks = 0;
-  for (int64_t k = 0; k < d.out_h * d.out_w; ++k) picks += am[k] == 4 * 9 + 4;
+  for (int64_t k = 0; k < d.out_h * d.out_w; ++k) picks += am[k] == c.centre;
   EXPECT_EQ(picks, 25);
 }
 
 TEST(PoolingKernels, UpsampleIsTheCpuOpBitForBit) {
-  const std::vector<UpsampleDims> cases = {
-      {.planes = 256 * 128, .h = 7, .w = 7, .scale_h = 2, .scale_w = 2},  // 7x7 -> 14x14
-      {.planes = 128 * 64, .h = 16, .w = 16, .scale_h = 2, .scale_w = 2},
-      {.planes = 3 * 5, .h = 3, .w = 5, .scale_h = 3, .scale_w = 2},
-      {.planes = 1, .h = 1, .w = 1, .scale_h = 1, .scale_w = 4},
-      {.planes = 2, .h = 5, .w = 3, .scale_h = 1, .scale_w = 1},
-  };
-  for (const UpsampleDims& d : cases) {
+  for (const UpsampleDims& d : test::upsample_cases()) {
     const int64_t nin = d.planes * d.h * d.w, nout = nin * d.scale_h * d.scale_w;
-    const std::string at = std::to_string(d.planes) + "x" + std::to_string(d.h) + "x" +
-                           std::to_string(d.w) + " by " + std::to_string(d.scale_h) + "x" +
-                           std::to_string(d.scale_w);
+    const std::string at = name(d);
     const std::vector<float> x = smooth_values(nin, 4), dy = smooth_values(nout, 5);
     std::vector<float> y_cpu(nout), y_emu(nout, std::nanf(""));
     upsample2d_forward(cpu_backend(), d, x.data(), y_cpu.data());
-    ASSERT_TRUE(emulate(nout, UpsampleForwardBody{d, x.data(), y_emu.data()}));
-    EXPECT_TRUE(same(y_emu, y_cpu, "y " + at));
+    ASSERT_TRUE(test::emulate_each_once(nout, UpsampleForwardBody{d, x.data(), y_emu.data()}));
+    EXPECT_TRUE(same_bits(y_emu, y_cpu, "y " + at));
     std::vector<float> dx_cpu(nin), dx_emu(nin, std::nanf(""));
     upsample2d_backward(cpu_backend(), d, dy.data(), dx_cpu.data());
-    ASSERT_TRUE(emulate(nin, UpsampleBackwardBody{d, dy.data(), dx_emu.data()}));
-    EXPECT_TRUE(same(dx_emu, dx_cpu, "dx " + at));
+    ASSERT_TRUE(test::emulate_each_once(nin, UpsampleBackwardBody{d, dy.data(), dx_emu.data()}));
+    EXPECT_TRUE(same_bits(dx_emu, dx_cpu, "dx " + at));
   }
 }
 

@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -17,9 +16,12 @@
 #include "core/ops/dropout.h"
 #include "core/ops/normal_draw.h"
 #include "tests/support/emulate_launch.h"
+#include "tests/support/float_compare.h"
 
 namespace strata {
 namespace {
+
+using test::same_bits;  // NaN left where the CPU wrote a value fails too
 
 const int64_t kBatches[] = {1, 3, 256};
 const int64_t kPerSample[] = {1, 2, 3, 4, 5, 7, 8, 9, 100, 784, 1001};
@@ -34,36 +36,17 @@ std::vector<float> nans(int64_t n) {
   return std::vector<float>(static_cast<size_t>(n), NAN);
 }
 
-// Every value the same bits (NaN left where the CPU wrote a value fails too).
-::testing::AssertionResult same_bits(const std::vector<float>& got, const std::vector<float>& want,
-                                     const std::string& what) {
-  if (got.size() != want.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
-  for (size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0)
-      return ::testing::AssertionFailure()
-             << what << ": index " << i << " is " << got[i] << ", the CPU's " << want[i];
-  return ::testing::AssertionSuccess();
-}
-
-// One visit per sample.
-::testing::AssertionResult once_each(const std::vector<int>& visits, int64_t batch) {
-  if (visits != std::vector<int>(static_cast<size_t>(batch), 1))
-    return ::testing::AssertionFailure() << "a sample was not drawn exactly once";
-  return ::testing::AssertionSuccess();
-}
-
 TEST(RandomBodies, DropoutForwardEqualsTheCpuOp) {
   for (float rate : {0.0f, 0.3f, 0.5f, 0.9f})
     for (int64_t batch : kBatches)
       for (int64_t per : kPerSample) {
-        DropoutArgs a;
-        a.rate = rate;
-        a.seed = 0x5eedull;
-        a.step = (uint64_t{3} << 32) + 17;  // a step past 2^32
-        a.layer = 2;
-        a.first_sample = 1000003;
-        a.batch = batch;
-        a.per_sample = per;
+        const DropoutArgs a{.rate = rate,
+                            .seed = 0x5eedull,
+                            .step = (uint64_t{3} << 32) + 17,  // a step past 2^32
+                            .layer = 2,
+                            .first_sample = 1000003,
+                            .batch = batch,
+                            .per_sample = per};
         const int64_t n = batch * per;
         const std::vector<float> x = wave(n, 2.0f);
         std::vector<float> y_cpu = nans(n), m_cpu = nans(n), y_body = nans(n), m_body = nans(n);
@@ -72,7 +55,7 @@ TEST(RandomBodies, DropoutForwardEqualsTheCpuOp) {
             batch, dropout_forward_body(a, x.data(), y_body.data(), m_body.data()));
         const std::string what = "rate " + std::to_string(rate) + ", batch " +
                                  std::to_string(batch) + ", per sample " + std::to_string(per);
-        ASSERT_TRUE(once_each(visits, batch)) << what;
+        ASSERT_TRUE(test::each_once(visits)) << what;
         ASSERT_TRUE(same_bits(m_body, m_cpu, "mask, " + what));
         ASSERT_TRUE(same_bits(y_body, y_cpu, "y, " + what));
       }
@@ -81,11 +64,7 @@ TEST(RandomBodies, DropoutForwardEqualsTheCpuOp) {
 // Control: the comparison above is not vacuous - the masks have both values, and the next
 // sample's stream gives another mask.
 TEST(RandomBodies, DropoutMasksDependOnTheSample) {
-  DropoutArgs a;
-  a.rate = 0.5f;
-  a.seed = 7;
-  a.batch = 1;
-  a.per_sample = 784;
+  DropoutArgs a{.rate = 0.5f, .seed = 7, .batch = 1, .per_sample = 784};
   const std::vector<float> x = wave(784, 1.0f);
   std::vector<float> y(784), m0(784), m1(784);
   test::emulate_grid_stride(1, dropout_forward_body(a, x.data(), y.data(), m0.data()));
@@ -114,13 +93,8 @@ TEST(RandomBodies, DropoutBackwardEqualsTheCpuOp) {
 }
 
 CorruptionArgs corruption_args(int64_t batch, int64_t per) {
-  CorruptionArgs a;
-  a.seed = 0xc0ffeeull;
-  a.step = 12345;
-  a.first_sample = 77;
-  a.batch = batch;
-  a.per_sample = per;
-  return a;
+  return {
+      .seed = 0xc0ffeeull, .step = 12345, .first_sample = 77, .batch = batch, .per_sample = per};
 }
 
 TEST(RandomBodies, CorruptMaskEqualsTheCpuOp) {
@@ -136,7 +110,7 @@ TEST(RandomBodies, CorruptMaskEqualsTheCpuOp) {
             test::emulate_grid_stride(batch, CorruptMaskBody{a, p, x.data(), y_body.data()});
         const std::string what = "p " + std::to_string(p) + ", batch " + std::to_string(batch) +
                                  ", per sample " + std::to_string(per);
-        ASSERT_TRUE(once_each(visits, batch)) << what;
+        ASSERT_TRUE(test::each_once(visits)) << what;
         ASSERT_TRUE(same_bits(y_body, y_cpu, what));
       }
 }
@@ -155,8 +129,8 @@ TEST(RandomBodies, CorruptGaussianEqualsTheCpuOpOnTheHost) {
           batch, CorruptGaussianBody<NormalHalf::kOdd>{a, 0.25f, x.data(), y_body.data()});
       const std::string what =
           "batch " + std::to_string(batch) + ", per sample " + std::to_string(per);
-      ASSERT_TRUE(once_each(even, batch)) << what;
-      ASSERT_TRUE(once_each(odd, batch)) << what;
+      ASSERT_TRUE(test::each_once(even)) << what;
+      ASSERT_TRUE(test::each_once(odd)) << what;
       ASSERT_TRUE(same_bits(y_body, y_cpu, what));
     }
 }
@@ -165,14 +139,13 @@ TEST(RandomBodies, NormalDrawEqualsTheCpuOpOnTheHost) {
   for (RngPurpose purpose : {RngPurpose::kLatent, RngPurpose::kTest})
     for (int64_t batch : kBatches)
       for (int64_t per : kPerSample) {
-        NormalDrawArgs a;
-        a.seed = 42;
-        a.step = 9;
-        a.purpose = purpose;
-        a.index = 1;
-        a.first_sample = 256;
-        a.batch = batch;
-        a.per_sample = per;
+        const NormalDrawArgs a{.seed = 42,
+                               .step = 9,
+                               .purpose = purpose,
+                               .index = 1,
+                               .first_sample = 256,
+                               .batch = batch,
+                               .per_sample = per};
         const int64_t n = batch * per;
         std::vector<float> z_cpu = nans(n), z_body = nans(n);
         normal_draw(cpu_backend(), a, z_cpu.data());
