@@ -179,7 +179,7 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
                                              "input_shape");
     prepare(x.shape());
   }
-  input_ = &x;
+  input_ = x;  // a handle: an owning input (a copy made for the call) lives until backward
   const Tensor* in = &x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (layers_[i].layer->is_view())
@@ -232,7 +232,7 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
       const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
       dx = Tensor::view(gbuf_[buf].data(), in_shape, device_);
     }
-    slot.layer->backward(i > 0 ? acts_[i - 1] : *input_, acts_[i], cur, need_dx ? &dx : nullptr,
+    slot.layer->backward(i > 0 ? acts_[i - 1] : input_, acts_[i], cur, need_dx ? &dx : nullptr,
                          ctx);
     if (grads_ready_ && ctx.param_grads) grads_ready_(i);
     cur = dx;

@@ -41,8 +41,9 @@ class Sequential {
   // copied). Throws on a shape mismatch, naming the layer.
   void build(const Shape& sample_shape, uint64_t seed, Device device = Device::cpu());
 
-  // x (on the model's device) must stay alive and unchanged until the matching backward. The
-  // layers see ctx with the model's backend.
+  // x (on the model's device) must stay unchanged until the matching backward; the model keeps a
+  // handle to it, so an owning tensor made for the call (x.to(device)) stays alive. The layers
+  // see ctx with the model's backend.
   const Tensor& forward(const Tensor& x, const StepContext& ctx);
   // dy: dL/d(output of the last forward). Accumulates parameter gradients (if ctx.param_grads)
   // and returns dL/dx when want_input_grad, else nullptr.
@@ -108,7 +109,7 @@ class Sequential {
   Tensor gbuf_[2];                 // ping-pong input-gradient buffers
   Tensor workspace_, saved_;       // the layers' scratch (Layer::setup); saved_ in per-layer parts
   Tensor params_, grads_;
-  const Tensor* input_ = nullptr;  // the last forward's input
+  Tensor input_;  // the last forward's input (shares its storage; no copy of the values)
   Tensor input_grad_;
   Shape input_sample_shape_, output_sample_shape_, current_in_;
   std::function<void(int)> grads_ready_;
