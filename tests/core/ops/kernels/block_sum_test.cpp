@@ -11,8 +11,8 @@ namespace strata {
 namespace {
 
 TEST(BlockSum, AddsEveryTermOnce) {
-  for (int64_t n : {int64_t{0}, int64_t{1}, int64_t{255}, int64_t{256}, int64_t{257},
-                    int64_t{100003}}) {
+  for (int64_t n :
+       {int64_t{0}, int64_t{1}, int64_t{255}, int64_t{256}, int64_t{257}, int64_t{100003}}) {
     const double s = block_sum_on_host(n, [](int64_t i) { return static_cast<double>(i + 1); });
     EXPECT_EQ(s, static_cast<double>(n) * (n + 1) / 2) << n;
   }

@@ -17,13 +17,13 @@ TEST(GridStrideLaunch, NothingForAnEmptyRange) {
 }
 
 TEST(GridStrideLaunch, WithinCudaLimits) {
-  for (int64_t n : {int64_t{1}, int64_t{255}, int64_t{256}, int64_t{257}, int64_t{1} << 31,
-                    int64_t{5} << 32}) {
+  for (int64_t n :
+       {int64_t{1}, int64_t{255}, int64_t{256}, int64_t{257}, int64_t{1} << 31, int64_t{5} << 32}) {
     const Launch l = grid_stride_launch(n);
     EXPECT_GE(l.blocks, 1u) << n;
     EXPECT_LE(l.blocks, kMaxBlocks) << n;
-    EXPECT_LE(l.threads, 1024u) << n;             // threads per block
-    EXPECT_EQ(l.threads % 32, 0u) << n;           // whole warps
+    EXPECT_LE(l.threads, 1024u) << n;                                           // threads per block
+    EXPECT_EQ(l.threads % 32, 0u) << n;                                         // whole warps
     EXPECT_LE(int64_t{l.blocks} * l.threads - n, int64_t{l.threads} - 1) << n;  // no idle block
   }
 }
