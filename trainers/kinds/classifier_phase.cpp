@@ -18,7 +18,7 @@ ClassifierPhase::ClassifierPhase(std::string name, int64_t epochs, Sequential& n
 
 Metrics ClassifierPhase::step(const Batch& batch, const BatchPosition& pos) {
   const Tensor x = batch.images.reshaped(batched(batch.size, net_.input_sample_shape()));
-  const ClassifierStepResult r = step_->run(x, batch.labels, pos);
+  const ClassifierStepResult r = step_->run(x, batch.labels, pos, &batch.host_labels);
   return {{"loss", r.loss}, {"accuracy", r.accuracy}};
 }
 

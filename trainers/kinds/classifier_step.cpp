@@ -32,7 +32,8 @@ float accuracy(const Tensor& logits, const Tensor& labels) {
 }
 
 ClassifierStepResult ClassifierStep::run(const Tensor& images, const Tensor& labels,
-                                         const BatchPosition& pos) {
+                                         const BatchPosition& pos,
+                                         const Tensor* given_host_labels) {
   const int64_t n = images.dim(0);
   STRATA_CHECK(
       n > 0 && n <= pos.global_batch,
@@ -44,7 +45,9 @@ ClassifierStepResult ClassifierStep::run(const Tensor& images, const Tensor& lab
   const Tensor& x = on_device(images, m.device(), x_);
   // The labels on the host (as the batch usually has them) for the loss's check and the
   // accuracy, and on the device for the loss.
-  const Tensor& host_labels = on_host(labels, host_labels_);
+  const Tensor& host_labels = given_host_labels && !given_host_labels->empty()
+                                  ? *given_host_labels
+                                  : on_host(labels, host_labels_);
   const Tensor& device_labels = on_device(labels, m.device(), labels_);
   const StepContext ctx = train_context(seed_, pos);
   m.zero_grads();

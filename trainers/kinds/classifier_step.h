@@ -19,8 +19,10 @@ class ClassifierStep {
  public:
   ClassifierStep(ParallelNet& net, Optimizer& opt, uint64_t seed);
   // x: [n, sample...]; labels: [n] class indices as floats; each on the network's device or the
-  // host (then copied there). The labels are checked on the host (a device copy is read back).
-  ClassifierStepResult run(const Tensor& x, const Tensor& labels, const BatchPosition& pos);
+  // host (then copied there). The labels are checked on the host: host_labels when the caller has
+  // them there (the reader's batch does), else a copy read back from the device.
+  ClassifierStepResult run(const Tensor& x, const Tensor& labels, const BatchPosition& pos,
+                           const Tensor* host_labels = nullptr);
 
  private:
   ParallelNet& pnet_;
