@@ -15,6 +15,7 @@
 
 #include "core/backend.h"
 #include "core/init.h"
+#include "core/ops/step_counter.h"
 #include "core/shape.h"
 #include "core/tensor.h"
 
@@ -28,6 +29,9 @@ struct StepContext {
   uint64_t step = 0;          // optimizer step, for random draws
   int64_t sample_offset = 0;  // global index of this batch's first sample, for random draws
   int64_t global_batch = 0;   // samples of this step over all ranks (synchronised statistics)
+  // When set, random draws take the step and sample offset from this counter in the model's
+  // device memory instead (a step captured as a CUDA graph; core/ops/step_counter.h).
+  const StepCounter* counter = nullptr;
   Backend* backend = &cpu_backend();  // where the model lives and its ops run
 };
 

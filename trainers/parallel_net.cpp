@@ -44,6 +44,7 @@ StepContext train_context(uint64_t seed, const BatchPosition& pos) {
   ctx.step = pos.step;
   ctx.sample_offset = pos.sample_offset;
   ctx.global_batch = pos.global_batch;
+  ctx.counter = pos.counter;
   return ctx;
 }
 

@@ -71,6 +71,9 @@ struct BatchPosition {
   uint64_t step = 0;          // optimizer step (keys every random draw of the step)
   int64_t sample_offset = 0;  // global index of this rank's first sample (keys per-sample draws)
   int64_t global_batch = 0;   // samples in this step over all ranks
+  // When set (a step captured as a CUDA graph), the step and sample offset the random draws use
+  // are read from here on the device; step and sample_offset above must hold the same values.
+  const StepCounter* counter = nullptr;
 };
 
 // The context of a training step at pos: train mode, parameter gradients on.

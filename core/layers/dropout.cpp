@@ -21,7 +21,7 @@ void Dropout::bind_scratch(Tensor, Tensor saved) {
 void Dropout::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
   last_training_ = ctx.training;
   if (!ctx.training) {
-    if (y.data() != x.data()) copy(y, x, ctx.backend->stream());
+    if (y.data() != x.data()) copy(y, x, ctx.backend->stream(), /*async=*/true);
     return;
   }
   STRATA_CHECK(mask_.numel() >= x.numel(),
@@ -32,6 +32,7 @@ void Dropout::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
   a.step = ctx.step;
   a.layer = index();
   a.first_sample = ctx.sample_offset;
+  a.counter = ctx.counter;
   a.batch = x.dim(0);
   a.per_sample = x.shape().sample_numel();
   dispatch(*ctx.backend,
@@ -42,7 +43,7 @@ void Dropout::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* d
                        const StepContext& ctx) {
   if (!dx) return;
   if (!last_training_) {  // the forward was the identity
-    if (dx->data() != dy.data()) copy(*dx, dy, ctx.backend->stream());
+    if (dx->data() != dy.data()) copy(*dx, dy, ctx.backend->stream(), /*async=*/true);
     return;
   }
   dispatch(*ctx.backend, [&](auto& be) {

@@ -7,8 +7,8 @@ namespace strata {
 namespace {
 
 RandomStream sample_stream(const CorruptionArgs& a, uint32_t kind, int64_t i) {
-  return RandomStream(a.seed, RngPurpose::kCorruption, kind, a.step,
-                      static_cast<uint64_t>(a.first_sample + i));
+  return RandomStream(a.seed, RngPurpose::kCorruption, kind, counter_step(a.counter, a.step),
+                      static_cast<uint64_t>(counter_first_sample(a.counter, a.first_sample) + i));
 }
 
 }  // namespace

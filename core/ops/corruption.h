@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/backend.h"
+#include "core/ops/step_counter.h"
 
 namespace strata {
 
@@ -14,6 +15,8 @@ struct CorruptionArgs {
   uint64_t seed = 0, step = 0;
   int64_t first_sample = 0;  // global index of sample 0
   int64_t batch = 0, per_sample = 0;
+  // When set, the step and first sample come from here (device memory; core/ops/step_counter.h).
+  const StepCounter* counter = nullptr;
 };
 
 // y = 0 where a uniform draw is below p, else x.

@@ -12,8 +12,8 @@ void dropout_forward(CpuBackend&, const DropoutArgs& a, const float* xp, float* 
   // rank holds it and however the batch is split. Its uniforms are consumed in element order.
 #pragma omp parallel for if (total >= kParallelMin)
   for (int64_t s = 0; s < n; ++s) {
-    RandomStream rng(a.seed, RngPurpose::kDropout, a.layer, a.step,
-                     static_cast<uint64_t>(a.first_sample + s));
+    RandomStream rng(a.seed, RngPurpose::kDropout, a.layer, counter_step(a.counter, a.step),
+                     static_cast<uint64_t>(counter_first_sample(a.counter, a.first_sample) + s));
     float* ms = mp + s * per;
     const float* xs = xp + s * per;
     float* ys = yp + s * per;

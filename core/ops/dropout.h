@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/backend.h"
+#include "core/ops/step_counter.h"
 
 namespace strata {
 
@@ -16,6 +17,8 @@ struct DropoutArgs {
   uint32_t layer = 0;
   int64_t first_sample = 0;  // global index of sample 0
   int64_t batch = 0, per_sample = 0;
+  // When set, the step and first sample come from here (device memory; core/ops/step_counter.h).
+  const StepCounter* counter = nullptr;
 };
 
 void dropout_forward(CpuBackend& be, const DropoutArgs& a, const float* x, float* y, float* mask);

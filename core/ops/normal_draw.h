@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/backend.h"
+#include "core/ops/step_counter.h"
 #include "core/rng.h"
 
 namespace strata {
@@ -16,6 +17,8 @@ struct NormalDrawArgs {
   uint32_t index = 0;        // which draw of the step (RandomStream's stream index)
   int64_t first_sample = 0;  // global index of sample 0
   int64_t batch = 0, per_sample = 0;
+  // When set, the step and first sample come from here (device memory; core/ops/step_counter.h).
+  const StepCounter* counter = nullptr;
 };
 
 void normal_draw(CpuBackend& be, const NormalDrawArgs& a, float* out);

@@ -35,8 +35,8 @@ struct DropoutForwardBody {
   float* y;
   float* mask;
   STRATA_HD void operator()(int64_t s) const {
-    RandomStream rng(a.seed, RngPurpose::kDropout, a.layer, a.step,
-                     static_cast<uint64_t>(a.first_sample + s));
+    RandomStream rng(a.seed, RngPurpose::kDropout, a.layer, counter_step(a.counter, a.step),
+                     static_cast<uint64_t>(counter_first_sample(a.counter, a.first_sample) + s));
     const int64_t per = a.per_sample, base = s * per;
     for (int64_t i = 0; i < per; i += kUniformsPerPass)
       for (int k = 0; k < kUniformsPerPass; ++k) {
@@ -66,8 +66,8 @@ struct DropoutBackwardBody {
 
 // The stream of sample s of a corruption: kind 0 masking, 1 Gaussian noise.
 STRATA_HD inline RandomStream corruption_stream(const CorruptionArgs& a, uint32_t kind, int64_t s) {
-  return RandomStream(a.seed, RngPurpose::kCorruption, kind, a.step,
-                      static_cast<uint64_t>(a.first_sample + s));
+  return RandomStream(a.seed, RngPurpose::kCorruption, kind, counter_step(a.counter, a.step),
+                      static_cast<uint64_t>(counter_first_sample(a.counter, a.first_sample) + s));
 }
 
 // Sample s of corrupt_mask: y = 0 where a uniform draw is below p, else x.
@@ -127,7 +127,8 @@ struct NormalDrawBody {
   NormalDrawArgs a;
   float* out;
   STRATA_HD void operator()(int64_t s) const {
-    RandomStream rng(a.seed, a.purpose, a.index, a.step, static_cast<uint64_t>(a.first_sample + s));
+    RandomStream rng(a.seed, a.purpose, a.index, counter_step(a.counter, a.step),
+                     static_cast<uint64_t>(counter_first_sample(a.counter, a.first_sample) + s));
     const int64_t base = s * a.per_sample;
     draw_normal_half<kHalf>(rng, a.per_sample, [&](int64_t j, float z) { out[base + j] = z; });
   }

@@ -159,5 +159,67 @@ TEST(RandomBodies, NormalDrawEqualsTheCpuOpOnTheHost) {
       }
 }
 
+// A step captured as a CUDA graph reads its step and first sample from a counter in device
+// memory (core/ops/step_counter.h): the bodies and the CPU ops given a counter draw exactly what
+// they draw given the same values as arguments, and the counter overrides the arguments.
+TEST(RandomBodies, TheStepCounterKeysTheDrawsLikeTheArguments) {
+  const int64_t batch = 3, per = 9, n = batch * per;
+  const std::vector<float> x = wave(n, 1.5f);
+  StepCounter counter;
+  set_step_counter(cpu_backend(), &counter, 41, 5000);
+
+  DropoutArgs by_args{.rate = 0.4f,
+                      .seed = 7,
+                      .step = 41,
+                      .layer = 1,
+                      .first_sample = 5000,
+                      .batch = batch,
+                      .per_sample = per};
+  DropoutArgs by_counter = by_args;
+  by_counter.step = 999;  // overridden by the counter
+  by_counter.first_sample = -1;
+  by_counter.counter = &counter;
+  std::vector<float> y_args = nans(n), m_args = nans(n), y_ctr = nans(n), m_ctr = nans(n);
+  std::vector<float> y_cpu = nans(n), m_cpu = nans(n);
+  test::emulate_grid_stride(batch,
+                            dropout_forward_body(by_args, x.data(), y_args.data(), m_args.data()));
+  test::emulate_grid_stride(batch,
+                            dropout_forward_body(by_counter, x.data(), y_ctr.data(), m_ctr.data()));
+  dropout_forward(cpu_backend(), by_counter, x.data(), y_cpu.data(), m_cpu.data());
+  EXPECT_TRUE(same_bits(m_ctr, m_args, "dropout mask, counter vs arguments"));
+  EXPECT_TRUE(same_bits(m_cpu, m_args, "dropout mask, CPU op with the counter"));
+
+  CorruptionArgs c_args{
+      .seed = 7, .step = 41, .first_sample = 5000, .batch = batch, .per_sample = per};
+  CorruptionArgs c_ctr = c_args;
+  c_ctr.step = 0;
+  c_ctr.first_sample = 0;
+  c_ctr.counter = &counter;
+  std::vector<float> mask_args = nans(n), mask_ctr = nans(n);
+  corrupt_mask(cpu_backend(), c_args, 0.3f, x.data(), mask_args.data());
+  corrupt_mask(cpu_backend(), c_ctr, 0.3f, x.data(), mask_ctr.data());
+  EXPECT_TRUE(same_bits(mask_ctr, mask_args, "corruption, counter vs arguments"));
+
+  NormalDrawArgs z_args;
+  z_args.seed = 7;
+  z_args.step = 41;
+  z_args.first_sample = 5000;
+  z_args.batch = batch;
+  z_args.per_sample = per;
+  NormalDrawArgs z_ctr = z_args;
+  z_ctr.step = 3;
+  z_ctr.counter = &counter;
+  std::vector<float> z1 = nans(n), z2 = nans(n);
+  normal_draw(cpu_backend(), z_args, z1.data());
+  normal_draw(cpu_backend(), z_ctr, z2.data());
+  EXPECT_TRUE(same_bits(z2, z1, "latents, counter vs arguments"));
+
+  // The next step's counter draws other values: the replayed step does not repeat its draws.
+  set_step_counter(cpu_backend(), &counter, 42, 5000);
+  std::vector<float> z3 = nans(n);
+  normal_draw(cpu_backend(), z_ctr, z3.data());
+  EXPECT_NE(z3, z1);
+}
+
 }  // namespace
 }  // namespace strata
