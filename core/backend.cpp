@@ -1,6 +1,12 @@
 #include "core/backend.h"
 
+#include "core/step_capture.h"
+
 namespace strata {
+
+void Backend::synchronize() const {
+  check_not_capturing("waiting for the device");
+}
 
 CpuBackend& cpu_backend() {
   static CpuBackend cpu;

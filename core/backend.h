@@ -13,12 +13,22 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <utility>
 
 #include "core/device.h"
 #include "core/error.h"
 
 namespace strata {
+
+// Work recorded once by Backend::capture and replayed on the backend's stream (a CUDA graph).
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+  // Queues the recorded work again, with the values its buffers hold when it runs.
+  virtual void replay() = 0;
+};
 
 class Backend {
  public:
@@ -27,7 +37,15 @@ class Backend {
   // The stream device work is queued on (nullptr on the CPU).
   virtual Stream stream() const { return nullptr; }
   // Waits until the work queued so far is done (a no-op on the CPU, whose ops finish as called).
-  virtual void synchronize() const {}
+  // Inside a captured step it throws (core/step_capture.h).
+  virtual void synchronize() const;
+  // Records what work() queues on stream() without running it, for replay; work()'s host code
+  // runs once, now, under a CaptureScope. nullptr where the backend cannot record (the CPU and
+  // the emulated device run every step as it is called).
+  virtual std::unique_ptr<CapturedWork> capture(const std::function<void()>& work) {
+    (void)work;
+    return nullptr;
+  }
 };
 
 // The CPU: ops run on the calling thread's OpenMP team (core/cpu_threads.h) as they are called.
@@ -63,6 +81,9 @@ class CudaBackend final : public Backend {
   Stream stream() const override { return stream_; }
   // Waits until the stream's work is done; throws naming the device and the CUDA error.
   void synchronize() const override;
+  // A CUDA graph of work()'s launches on stream() (core/cuda/graph.cpp): captured in thread-local
+  // mode, instantiated, replayed with cudaGraphLaunch on stream().
+  std::unique_ptr<CapturedWork> capture(const std::function<void()>& work) override;
 
   // The untyped handles (core/cuda/handles.h casts them).
   void* cublas() const { return cublas_; }
@@ -71,6 +92,9 @@ class CudaBackend final : public Backend {
   // A device buffer of lt_workspace_bytes() for cuBLASLt's matmuls, used by one op at a time.
   void* lt_workspace() const { return lt_workspace_; }
   static constexpr size_t lt_workspace_bytes() { return size_t{32} << 20; }
+  // cuBLAS's own workspace (cublasSetWorkspace), so that cuBLAS allocates nothing while a step
+  // is captured; the size NVIDIA recommends for Hopper.
+  static constexpr size_t cublas_workspace_bytes() { return size_t{32} << 20; }
 
  private:
   int index_;
@@ -79,6 +103,7 @@ class CudaBackend final : public Backend {
   void* cublaslt_ = nullptr;
   void* cudnn_ = nullptr;
   void* lt_workspace_ = nullptr;
+  void* cublas_workspace_ = nullptr;
 };
 
 // The backend of CUDA device `index`, made on first use. Throws naming the device when this

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/step_capture.h"
 #if STRATA_WITH_CUDA
 #include "core/cuda/memory.h"
 #endif
@@ -95,6 +96,12 @@ NewMemoryFill new_memory_fill() {
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes,
                 Stream stream, bool async) {
   if (bytes == 0) return;
+  // Inside a captured step: no copy that involves the host or waits (core/step_capture.h).
+  const bool host_only = dst_device.is_cpu() && src_device.is_cpu();
+  if (capturing() && !host_only && (dst_device.is_cpu() || src_device.is_cpu() || !async)) {
+    const std::string what = "a copy from " + src_device.str() + " to " + dst_device.str();
+    check_not_capturing(what.c_str());
+  }
   if (!dst_device.is_cuda() && !src_device.is_cuda()) {  // host memory on both sides
     std::memmove(dst, src, bytes);
     return;

@@ -207,7 +207,7 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
   int buf = 0;
   if (layers_[n - 1].output_grad_hook) {  // dy is the caller's: copy before adding to it
     Tensor own = Tensor::view(gbuf_[1].data(), dy.shape(), device_);
-    copy(own, dy, backend().stream());
+    copy(own, dy, backend().stream(), /*async=*/true);
     cur = own;
     buf = 0;
   }
@@ -216,7 +216,7 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
     if (slot.output_grad_hook) {
       if (cur.data() == dy.data()) {  // reached through views only: still the caller's dy
         Tensor own = Tensor::view(gbuf_[buf ^ 1].data(), cur.shape(), device_);
-        copy(own, cur, backend().stream());
+        copy(own, cur, backend().stream(), /*async=*/true);
         cur = own;
       }
       slot.output_grad_hook(acts_[i], cur);

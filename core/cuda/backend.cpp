@@ -8,6 +8,7 @@
 #include "core/cuda/device.h"
 #include "core/cuda/handles.h"
 #include "core/error.h"
+#include "core/step_capture.h"
 
 namespace strata {
 
@@ -24,6 +25,9 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   STRATA_CUBLAS_CHECK(cublasSetMathMode(blas, CUBLAS_PEDANTIC_MATH));
   // No atomics in cuBLAS's reductions, so that two runs give the same bits.
   STRATA_CUBLAS_CHECK(cublasSetAtomicsMode(blas, CUBLAS_ATOMICS_NOT_ALLOWED));
+  // A workspace of our own: cuBLAS then allocates nothing inside a captured step.
+  STRATA_CUDA_CHECK(cudaMalloc(&cublas_workspace_, cublas_workspace_bytes()));
+  STRATA_CUBLAS_CHECK(cublasSetWorkspace(blas, cublas_workspace_, cublas_workspace_bytes()));
   cublasLtHandle_t lt = nullptr;
   STRATA_CUBLAS_CHECK(cublasLtCreate(&lt));
   cublaslt_ = lt;
@@ -38,6 +42,7 @@ CudaBackend::~CudaBackend() {
   // Called at exit, possibly after the driver has shut down: errors are ignored.
   cudaSetDevice(index_);
   if (lt_workspace_) cudaFree(lt_workspace_);
+  if (cublas_workspace_) cudaFree(cublas_workspace_);
   if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
   if (cublaslt_) cublasLtDestroy(static_cast<cublasLtHandle_t>(cublaslt_));
   if (cublas_) cublasDestroy(static_cast<cublasHandle_t>(cublas_));
@@ -45,6 +50,7 @@ CudaBackend::~CudaBackend() {
 }
 
 void CudaBackend::synchronize() const {
+  check_not_capturing("waiting for the device");
   STRATA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
 }
 

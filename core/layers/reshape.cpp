@@ -74,12 +74,12 @@ Shape Reshape::build(const Shape& in) {
 
 void Reshape::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
   // Row-major: the values keep their order.
-  if (y.data() != x.data()) copy(y, x, ctx.backend->stream());
+  if (y.data() != x.data()) copy(y, x, ctx.backend->stream(), /*async=*/true);
 }
 
 void Reshape::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx,
                        const StepContext& ctx) {
-  if (dx && dx->data() != dy.data()) copy(*dx, dy, ctx.backend->stream());
+  if (dx && dx->data() != dy.data()) copy(*dx, dy, ctx.backend->stream(), /*async=*/true);
 }
 
 }  // namespace strata
