@@ -70,6 +70,10 @@ class Communicator {
   virtual std::string name() const = 0;
   // Whether collectives take device (GPU) buffers (NCCL) rather than host buffers (local, MPI).
   virtual bool device_buffers() const { return false; }
+  // A host-buffer communicator whose library also takes GPU memory (CUDA-aware MPI): GPU values
+  // go to it directly, without a host copy, once the device's work on them is done (the caller
+  // synchronises the stream first; distributed/staging.h).
+  virtual bool takes_gpu_memory() const { return false; }
   // Seconds a collective may take before wait() gives up and throws (the job is then ended by
   // abort_job, distributed/fault.h); set by make_communicator from distributed.timeout_s.
   virtual double timeout_s() const = 0;

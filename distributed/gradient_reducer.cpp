@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/backend.h"
 #include "core/error.h"
 #include "distributed/staging.h"
 
@@ -22,7 +23,12 @@ GradientReducer::GradientReducer(Communicator& comm, GradientBuffer buffer, int6
                                        << (device.is_cpu() ? "the CPU" : device.str())
                                        << "; use distributed.backend: mpi (or auto), or train on "
                                        << "the GPU (device: auto or cuda)");
-  if (active() && !takes_memory_on(comm, device)) host_ = Tensor(buffer_.grads.shape());
+  if (active() && !takes_memory_on(comm, device)) {
+    host_ = Tensor(buffer_.grads.shape());
+    // Pinned, so that the copies to and from the GPU each step run at full speed.
+    if (device.is_cuda())
+      host_pin_ = HostPin(host_.data(), static_cast<size_t>(host_.numel()) * sizeof(float));
+  }
   const int n = static_cast<int>(buffer_.layer_counts.size());
   layer_bucket_.assign(n, -1);
   const int64_t limit = (bucket_bytes + static_cast<int64_t>(sizeof(float)) - 1) /
@@ -94,6 +100,10 @@ void GradientReducer::launch(int b) {
     Tensor host = Tensor::view(host_.data() + bucket.offset, Shape{bucket.count});
     copy(host, Tensor::view(data, Shape{bucket.count}, buffer_.grads.device()));
     data = host.data();
+  } else if (buffer_.grads.device().is_cuda() && !comm_.device_buffers()) {
+    // CUDA-aware MPI reads the GPU buffer itself, outside the stream: the backward that wrote
+    // the bucket must be done first.
+    backend_for(buffer_.grads.device()).synchronize();
   }
   handles_.push_back(comm_.all_reduce_async(data, bucket.count, DataType::kF32, op_));
 }

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/pinned.h"
 #include "core/tensor.h"
 #include "distributed/communicator.h"
 
@@ -89,7 +90,8 @@ class GradientReducer {
   Communicator& comm_;
   GradientBuffer buffer_;
   ReduceOp op_;
-  Tensor host_;  // the staging buffer (host-buffer communicator, gradients on a device)
+  Tensor host_;       // the staging buffer (host-buffer communicator, gradients on a device)
+  HostPin host_pin_;  // host_ pinned, for a GPU model
   std::vector<Bucket> buckets_;
   std::vector<int> layer_bucket_;
   std::vector<int> remaining_;  // per bucket: layers yet to report this step

@@ -8,9 +8,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/step_capture.h"
 #include "distributed/collective_queue.h"
 
 #if __has_include(<mpi-ext.h>)
@@ -290,6 +292,9 @@ MpiCommunicator::MpiCommunicator(double timeout_s, int64_t max_count, Progress p
   STRATA_MPI_CHECK(MPI_Comm_rank(local_comm_, &local_rank_));
   STRATA_MPI_CHECK(MPI_Comm_size(local_comm_, &local_size_));
 
+  const char* aware = std::getenv("STRATA_MPI_CUDA_AWARE");
+  takes_gpu_memory_ = cuda_aware() && !(aware != nullptr && std::string(aware) == "0");
+
   const bool threaded = progress == Progress::kAuto && g_thread_level >= MPI_THREAD_SERIALIZED;
   queue_ = CollectiveQueue::create(std::make_unique<MpiRunner>(comm_, size_, max_count_),
                                    timeout_s_, threaded);
@@ -329,6 +334,7 @@ void MpiCommunicator::all_reduce(void* data, int64_t count, DataType type, Reduc
 
 CommHandle MpiCommunicator::all_reduce_async(void* data, int64_t count, DataType type,
                                              ReduceOp op) {
+  check_not_capturing("an MPI all-reduce");
   STRATA_CHECK(count >= 0, "all_reduce: negative count " << count);
   check_reducible("all_reduce", type, op);
   if (count == 0) return CommHandle();
@@ -345,6 +351,7 @@ CommHandle MpiCommunicator::all_reduce_async(void* data, int64_t count, DataType
 }
 
 void MpiCommunicator::broadcast(void* data, int64_t count, DataType type, int root) {
+  check_not_capturing("an MPI broadcast");
   STRATA_CHECK(count >= 0, "broadcast: negative count " << count);
   STRATA_CHECK(root >= 0 && root < size_,
                "broadcast: root " << root << " is not a rank of a world of size " << size_);
@@ -359,12 +366,14 @@ void MpiCommunicator::broadcast(void* data, int64_t count, DataType type, int ro
 }
 
 void MpiCommunicator::barrier() {
+  check_not_capturing("an MPI barrier");
   CollectiveJob job;
   job.kind = CollectiveKind::kBarrier;
   queue_->wait(queue_->submit(job));
 }
 
 void MpiCommunicator::all_gather(const void* in, int64_t count, DataType type, void* out) {
+  check_not_capturing("an MPI all-gather");
   STRATA_CHECK(count >= 0, "all_gather: negative count " << count);
   if (count == 0) return;
   CollectiveJob job;

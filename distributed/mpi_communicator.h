@@ -68,6 +68,9 @@ class MpiCommunicator final : public Communicator {
   // built with the CUDA extension). Only then may a GPU model hand device buffers to MPI; otherwise
   // they must be staged through host memory. Debian's Open MPI is not CUDA-aware.
   static bool cuda_aware();
+  // GPU buffers go to MPI directly when it is CUDA-aware (set STRATA_MPI_CUDA_AWARE=0 to stage
+  // them through pinned host memory anyway, e.g. to rule out a faulty CUDA-aware transport).
+  bool takes_gpu_memory() const override { return takes_gpu_memory_; }
   // The MPI library's version string (MPI_Get_library_version; callable before MPI_Init).
   static std::string library_version();
   // Whether collectives run on the communication thread (else on the calling thread).
@@ -86,6 +89,7 @@ class MpiCommunicator final : public Communicator {
   int local_size_ = 1;
   double timeout_s_;
   int64_t max_count_;
+  bool takes_gpu_memory_ = false;
   // Shared: a communication thread stuck in MPI after a timeout is detached and keeps it alive.
   std::shared_ptr<CollectiveQueue> queue_;
 };

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/step_capture.h"
 #include "distributed/poll.h"
 
 namespace strata {
@@ -289,6 +290,17 @@ CommHandle NcclCommunicator::completion(const char* op, int64_t count, DataType 
     STRATA_THROW(op << ": cudaEventRecord failed: " << cudaGetErrorString(rc)
                     << "; an earlier GPU error is the likely cause (CUDA_LAUNCH_BLOCKING=1 "
                        "finds it)");
+  }
+  if (capturing()) {
+    // Inside a step captured as a CUDA graph: waiting joins the comm stream back into the compute
+    // stream on the GPU (the graph's dependency edge); nothing waits on the host. The join comes
+    // at wait(), so a bucket's all-reduce still overlaps the backward work queued before it.
+    return CommHandle([this, event, op] {
+      const cudaError_t join = cudaStreamWaitEvent(compute_stream_, event, 0);
+      release_event(event);
+      STRATA_CHECK(join == cudaSuccess, op << ": joining the collective into the captured step "
+                                           << "failed: " << cudaGetErrorString(join));
+    });
   }
   return CommHandle([this, event, op, count, type] { wait_event(event, op, count, type); });
 }

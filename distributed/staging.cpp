@@ -1,6 +1,7 @@
 // Collectives staged through memory the communicator takes (distributed/staging.h).
 #include "distributed/staging.h"
 
+#include "core/backend.h"
 #include "core/error.h"
 
 namespace strata {
@@ -17,7 +18,8 @@ Tensor& staging_for(Tensor& staging, int64_t count, Device device) {
 }  // namespace
 
 bool takes_memory_on(const Communicator& comm, Device device) {
-  return comm.device_buffers() ? device.is_cuda() : device.is_cpu();
+  if (comm.device_buffers()) return device.is_cuda();
+  return device.is_cpu() || (device.is_cuda() && comm.takes_gpu_memory());
 }
 
 Device staging_device(const Communicator& comm, Device device, Device gpu) {
@@ -40,6 +42,8 @@ void on_staged(Communicator& comm, float* data, int64_t count, Device device, Te
   if (comm.size() == 1 || count == 0) return;
   const Device via = staging_device(comm, device, gpu);
   if (via == device) {
+    // CUDA-aware MPI reads GPU memory outside the stream: the work on it must be done first.
+    if (device.is_cuda() && !comm.device_buffers()) backend_for(device).synchronize();
     collective(data);
     return;
   }
