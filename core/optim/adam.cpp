@@ -15,6 +15,7 @@
 #include "core/ops/adam.h"
 #include "core/ops/fill.h"
 #include "core/ops/kernels/optim.h"
+#include "core/step_capture.h"
 
 namespace strata {
 
@@ -46,7 +47,7 @@ void Adam::step(Tensor& params, const Tensor& grads) {
                 n);
     } else {
       float* s = device_scalars(params.device(), adam_step_workspace(be));  // [lr, step count, ws]
-      fill(be, s, 1, lr_);
+      if (!capturing()) fill(be, s, 1, lr_);  // a captured step reads publish_lr()'s value
       adam_step(be, h, s, s + 1, s + 2, params.data(), grads.data(), m_.data(), v_.data(), n);
     }
   });

@@ -28,6 +28,12 @@ void Optimizer::prepare_state(Tensor& buffer, const Tensor& params) {
   if (buffer.device() != params.device()) buffer = buffer.to(params.device());
 }
 
+void Optimizer::publish_lr() {
+  if (device_scalars_.empty()) return;
+  dispatch(backend_for(device_scalars_.device()),
+           [&](auto& be) { fill(be, device_scalars_.data(), 1, lr_); });
+}
+
 float* Optimizer::device_scalars(Device device, int64_t workspace) {
   if (device_scalars_.empty()) {
     STRATA_CHECK(step_count_.on_cpu(), kind() << ": the step count lives on "

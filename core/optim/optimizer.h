@@ -25,6 +25,11 @@ class Optimizer {
   virtual std::vector<Tensor*> state() = 0;
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }
+  // Writes lr() where a GPU step reads it (queued on the parameters' stream). A step does this
+  // itself, except when it is captured as a CUDA graph (core/step_capture.h): a replay then reads
+  // what the last publish_lr() wrote, so the loop calls it before each replay. Nothing to do on
+  // the CPU (the step takes lr() as an argument) or before the first step on a GPU.
+  void publish_lr();
   // Steps taken: the step count of state() (read back from the device when it lives on a GPU).
   int64_t steps() const;
 

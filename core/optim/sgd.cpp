@@ -12,6 +12,7 @@
 #include "core/ops/fill.h"
 #include "core/ops/kernels/optim.h"
 #include "core/ops/sgd.h"
+#include "core/step_capture.h"
 
 namespace strata {
 
@@ -36,7 +37,7 @@ void SGD::step(Tensor& params, const Tensor& grads) {
       sgd_step(be, sgd_step_args(h, lr_), params.data(), grads.data(), velocity_.data(), n);
     } else {
       float* s = device_scalars(params.device(), 0);  // [lr, step count]
-      fill(be, s, 1, lr_);
+      if (!capturing()) fill(be, s, 1, lr_);          // a captured step reads publish_lr()'s value
       sgd_step(be, h, s, s + 1, params.data(), grads.data(), velocity_.data(), n);
     }
   });
