@@ -24,10 +24,11 @@ grep -qx '/.carry/' .git/info/exclude 2>/dev/null || echo /.carry/ >> .git/info/
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSTRATA_CUDA=ON -DSTRATA_TEST_GPU=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 > /dev/null
 cmake --build "$build" -j"$(nproc)" --target strata strata_test_core_gpu strata_test_bench_gpu \
-  strata_test_nccl
+  strata_test_nccl checkpoint_digest checkpoint_compare
 rm -rf .carry && mkdir -p .carry
 bash "$pack" .carry/strata.tar.xz "$build"/bin/strata "$build"/bin/strata_test_core_gpu \
-  "$build"/bin/strata_test_bench_gpu "$build"/bin/strata_test_nccl
+  "$build"/bin/strata_test_bench_gpu "$build"/bin/strata_test_nccl "$build"/bin/checkpoint_digest \
+  "$build"/bin/checkpoint_compare
 
 if [[ $sanitizer == 1 ]]; then
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
