@@ -58,7 +58,8 @@ void prepare(RunState& r) {
                            dc.test.empty() ? nullptr : &r.test,
                            &r.data,
                            e.distributed.parallel,
-                           r.device};
+                           r.device,
+                           e.precision};
   r.trainer = e.trainer->build(ctx);
   r.phases = r.trainer->phases();
   for (Phase* p : r.phases)
