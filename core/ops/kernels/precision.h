@@ -7,9 +7,10 @@
 //         NaN (quiet, same sign), subnormals round like any other value, and values past the
 //         largest bf16 round to inf.
 //   tf32  round to nearest, ties away from zero, to 10 mantissa bits (PTX's cvt.rna.tf32.f32, the
-//         conversion CUTLASS's and cuBLAS's TF32 kernels apply to fp32 operands); inf and NaN
-//         are kept as they are. A tensor-core kernel that instead drops the 13 low bits differs
-//         from this by at most one TF32 ulp per operand (the GPU tests' tolerance allows it).
+//         conversion CUTLASS's TF32 kernels apply to fp32 operands); inf and NaN are kept as
+//         they are. Which conversion a cuBLAS or cuDNN kernel applies is not documented: one that
+//         hands the fp32 bits to the tensor cores, which read only the upper 19, truncates, and
+//         differs from this by at most one TF32 ulp per operand (the GPU tests allow it).
 #pragma once
 
 #include <cstdint>
