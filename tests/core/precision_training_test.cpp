@@ -11,6 +11,7 @@
 #include "core/layers/conv2d.h"
 #include "core/layers/conv_transpose2d.h"
 #include "core/layers/dense.h"
+#include "core/layers/reshape.h"
 #include "core/losses/loss.h"
 #include "core/optim/optimizer.h"
 #include "core/rng.h"
@@ -121,6 +122,34 @@ TEST(PrecisionTraining, PrecisionChangesBetweenStepsAndFp32IsUnchanged) {
   EXPECT_NE(y16, y32);
   m.set_precision(Precision::kFp32);
   EXPECT_EQ(values(m.forward(x, ctx)), y32);
+}
+
+// Off the CPU (the emulated device here; a GPU) the workspace lives in device memory and a Dense
+// followed by a ReLU runs fused: at bf16 the values and gradients are still the CPU's.
+TEST(PrecisionTraining, Bf16OnTheEmulatedDeviceIsTheCpus) {
+  auto net = [](Device device) {
+    Sequential m;
+    m.add(
+        std::make_unique<Conv2D>(Conv2DOptions{.filters = 3, .padding_mode = PaddingMode::kSame}));
+    m.add(std::make_unique<Activation>(ActivationKind::kReLU));
+    m.add(std::make_unique<Reshape>());
+    m.add(std::make_unique<Dense>(DenseOptions{.units = 6}));
+    m.add(std::make_unique<Activation>(ActivationKind::kReLU));
+    m.add(std::make_unique<Dense>(DenseOptions{.units = 4}));
+    m.build(Shape{1, 5, 5}, 9, device);
+    m.set_precision(Precision::kBf16);
+    return m;
+  };
+  Sequential cpu = net(Device::cpu()), dev = net(Device::emulated());
+  Tensor x(Shape{3, 1, 5, 5}), dy(Shape{3, 4});
+  for (int64_t i = 0; i < x.numel(); ++i) x[i] = 0.37f * static_cast<float>(i % 11) - 1.3f;
+  for (int64_t i = 0; i < dy.numel(); ++i) dy[i] = 0.21f * static_cast<float>(i % 5) - 0.4f;
+  const std::vector<float> y_cpu = values(cpu.forward(x, StepContext{}));
+  const Tensor x_dev = x.to(Device::emulated());
+  EXPECT_EQ(values(dev.forward(x_dev, StepContext{}).to(Device::cpu())), y_cpu);
+  cpu.backward(dy, StepContext{}, false);
+  dev.backward(dy.to(Device::emulated()), StepContext{}, false);
+  EXPECT_EQ(values(dev.grads().to(Device::cpu())), values(cpu.grads()));
 }
 
 }  // namespace
