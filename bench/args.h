@@ -8,10 +8,11 @@
 namespace strata::bench {
 
 struct BenchOptions {
-  std::string model;           // --model NAME (required): a model of bench/MODELS.md
-  std::string device = "cpu";  // --device cpu | cuda | auto (core/device_select.h)
-  int64_t steps = 10;          // --steps N: timed steps per window
-  int64_t warmup = 5;          // --warmup N: untimed steps first
+  std::string model;               // --model NAME (required): a model of bench/MODELS.md
+  std::string device = "cpu";      // --device cpu | cuda | auto (core/device_select.h)
+  std::string precision = "fp32";  // --precision fp32 | tf32 | bf16 (core/precision.h)
+  int64_t steps = 10;              // --steps N: timed steps per window
+  int64_t warmup = 5;              // --warmup N: untimed steps first
   int64_t windows = 3;  // --windows N (alias --repeats): timed windows; the median is reported
   int threads = 0;      // --threads N: CPU threads; 0 = all cores
   int64_t batch = 0;    // --batch N: overrides the model's batch size; 0 = MODELS.md's

@@ -20,6 +20,7 @@
 #include "core/cpu_threads.h"
 #include "core/device_select.h"
 #include "core/error.h"
+#include "core/precision.h"
 
 namespace strata::bench {
 
@@ -54,6 +55,7 @@ int run(const BenchOptions& o) {
 
   StepParallel par;
   par.device = select_device(parse_device_request(o.device), 0);
+  par.precision = parse_precision(o.precision, "--precision");
   const Backend& backend = backend_for(par.device);
   std::unique_ptr<TrainStep> step = make_train_step(info, batch, o.seed, par);
   std::unique_ptr<BenchData> data =
@@ -84,13 +86,14 @@ int run(const BenchOptions& o) {
   const double step_ms = median(window_s) / static_cast<double>(o.steps) * 1000.0;
 
   std::printf(
-      "{\"model\": \"%s\", \"device\": \"%s\", \"batch\": %lld, \"samples_per_s\": %.1f, "
+      "{\"model\": \"%s\", \"device\": \"%s\", \"precision\": \"%s\", \"batch\": %lld, "
+      "\"samples_per_s\": %.1f, "
       "\"peak_rss_mb\": %.1f, \"threads\": %d, \"steps\": %lld, \"windows\": %lld, "
       "\"step_ms_median\": %.2f, \"blas_core\": \"%s\", \"data\": \"%s\", "
       "\"data_wait_ms\": %.3f}\n",
-      info.name, describe_device(par.device).c_str(), static_cast<long long>(batch), rate,
-      peak_rss_mb(), threads, static_cast<long long>(o.steps), static_cast<long long>(o.windows),
-      step_ms, blas_coretype(), data->kind(), median(wait_ms));
+      info.name, describe_device(par.device).c_str(), precision_name(par.precision),
+      static_cast<long long>(batch), rate, peak_rss_mb(), threads, static_cast<long long>(o.steps),
+      static_cast<long long>(o.windows), step_ms, blas_coretype(), data->kind(), median(wait_ms));
   std::fflush(stdout);
 
   if (o.profile) {

@@ -3,8 +3,8 @@
 
 Same four models as bench/models.cpp (bench/MODELS.md), same batch, optimizer, loss,
 training step, warm-up, timed windows and median, and the same JSON line:
-  {"model", "device", "batch", "samples_per_s", "peak_rss_mb", "threads", "steps", "windows",
-   "step_ms_median"}  (+ on CUDA: "precision", "peak_gpu_mb", "gpu", "torch", "cuda", "cudnn")
+  {"model", "device", "precision", "batch", "samples_per_s", "peak_rss_mb", "threads", "steps",
+   "windows", "step_ms_median"}  (+ on CUDA: "peak_gpu_mb", "gpu", "torch", "cuda", "cudnn")
 
 CPU, with Debian's interpreter, which has python3-torch (1.13.1):
   /usr/bin/python3 bench/pytorch_ref.py --model dcgan28 --steps 5 --threads 2
@@ -255,13 +255,12 @@ def main():
     rate = statistics.median(a.steps * batch / t for t in window_s)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     result = {
-        "model": a.model, "device": a.device, "batch": batch, "samples_per_s": round(rate, 1),
+        "model": a.model, "device": a.device, "precision": a.precision, "batch": batch, "samples_per_s": round(rate, 1),
         "peak_rss_mb": round(peak_mb, 1), "threads": THREADS, "steps": a.steps,
         "windows": a.windows,
         "step_ms_median": round(statistics.median(window_s) / a.steps * 1000.0, 2)}
     if a.device == "cuda":
         result.update({
-            "precision": a.precision,
             "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),
             "gpu": torch.cuda.get_device_name(), "torch": torch.__version__,
             "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version()})

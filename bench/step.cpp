@@ -26,7 +26,9 @@ AutoencoderStep::AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t 
       comm_(par.comm ? *par.comm : local_),
       adam_(info.adam),
       pnet_(net_, comm_, par.options),
-      step_(pnet_, adam_, AutoencoderStepOptions{seed, info.corruption}) {}
+      step_(pnet_, adam_, AutoencoderStepOptions{seed, info.corruption}) {
+  net_.set_precision(par.precision);
+}
 
 StepLosses AutoencoderStep::run(const Tensor& real, uint64_t step) {
   STRATA_CHECK(real.dim(0) == batch_, "batch of " << real.dim(0) << " samples; this step was set "
@@ -46,7 +48,10 @@ GanStep::GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const Step
       adam_d_(info.adam),
       pg_(gan_.g, comm_, par.options),
       pd_(gan_.d, comm_, par.options),
-      step_(pg_, pd_, adam_g_, adam_d_, gan_.z_sample, seed) {}
+      step_(pg_, pd_, adam_g_, adam_d_, gan_.z_sample, seed) {
+  gan_.g.set_precision(par.precision);
+  gan_.d.set_precision(par.precision);
+}
 
 StepLosses GanStep::run(const Tensor& real, uint64_t step) {
   STRATA_CHECK(real.dim(0) == batch_, "batch of " << real.dim(0) << " samples; this step was set "

@@ -11,6 +11,7 @@
 #include "bench/models.h"
 #include "core/losses/loss.h"
 #include "core/optim/optimizer.h"
+#include "core/precision.h"
 #include "core/sequential.h"
 #include "distributed/local_communicator.h"
 #include "trainers/autoencoder_step.h"
@@ -38,7 +39,8 @@ class TrainStep {
 struct StepParallel {
   Communicator* comm = nullptr;  // nullptr: one process (a LocalCommunicator)
   ParallelOptions options;
-  Device device = Device::cpu();  // where the networks train (and `real` must be)
+  Device device = Device::cpu();           // where the networks train (and `real` must be)
+  Precision precision = Precision::kFp32;  // of the networks' matrix products
 };
 
 class AutoencoderStep final : public TrainStep {

@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* kDescription =
     "Trains one model of bench/MODELS.md and prints one JSON line: model, device,\n"
-    "batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak RSS),\n"
+    "precision, batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak "
+    "RSS),\n"
     "threads, steps, windows, step_ms_median, data, data_wait_ms.\n"
     "  strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N] ...\n"
     "  strata bench --reader PATH|GLOB [--batch N] [--steps N] [--prefetch N] ...\n"
@@ -58,6 +59,11 @@ std::optional<bench::BenchOptions> parse_bench_flags(const Args& args) {
                  "cpu, cuda (this process's GPU; an error without one) or auto (the GPU when "
                  "one is visible, else the CPU)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
+  app.add_option("--precision", o.precision,
+                 "of the dense and convolution products: fp32 (no TF32, also on a GPU), tf32 or "
+                 "bf16 (operands rounded, fp32 sums and master weights; docs/gpu.md)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
       ->capture_default_str();
   CLI::Option* steps =
       app.add_option("--steps", o.steps,

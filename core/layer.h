@@ -16,6 +16,7 @@
 #include "core/backend.h"
 #include "core/init.h"
 #include "core/ops/step_counter.h"
+#include "core/precision.h"
 #include "core/shape.h"
 #include "core/tensor.h"
 
@@ -111,6 +112,10 @@ class Layer {
     return false;
   }
   virtual void set_relu_fused(bool fused) { (void)fused; }
+  // The precision of the layer's matrix products (core/precision.h): Dense and the convolutions
+  // take it, every other layer computes in fp32 and ignores it. Set before setup(), which sizes
+  // the scratch for it.
+  virtual void set_precision(Precision precision) { (void)precision; }
   virtual bool is_relu() const { return false; }
   // Tells the layer its position in the model (used to key its random stream).
   void set_index(uint32_t index) { index_ = index; }

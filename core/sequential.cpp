@@ -259,6 +259,11 @@ void Sequential::set_cross_rank_sum(CrossRankSum* sum) {
   for (auto& slot : layers_) slot.layer->set_cross_rank_sum(sum);
 }
 
+void Sequential::set_precision(Precision precision) {
+  for (auto& slot : layers_) slot.layer->set_precision(precision);
+  replan_ = true;
+}
+
 std::vector<Tensor*> Sequential::state() {
   std::vector<Tensor*> all;
   for (auto& slot : layers_)

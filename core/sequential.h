@@ -61,6 +61,10 @@ class Sequential {
   // Passes `sum` to every layer (Layer::set_cross_rank_sum): BatchNorm then normalises with the
   // statistics of the global batch over all ranks. nullptr restores per-rank statistics.
   void set_cross_rank_sum(CrossRankSum* sum);
+  // The precision of the layers' matrix products (Layer::set_precision; core/precision.h), fp32
+  // until set. The parameters stay fp32; the next forward plans the scratch again. A checkpoint
+  // holds fp32 values, so a run may resume at another precision.
+  void set_precision(Precision precision);
 
   int num_layers() const { return static_cast<int>(layers_.size()); }
   Layer& layer(int i) { return *layers_[i].layer; }

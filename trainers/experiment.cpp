@@ -101,6 +101,8 @@ Experiment parse_root(YAML::Node root, const std::string& file_name) {
   e.source = file_name;
   e.seed = static_cast<uint64_t>(config.get_int_or("seed", 1, IntRange::non_negative()));
   e.device = parse_device_request(config.get_choice_or("device", {"auto", "cpu", "cuda"}, "auto"));
+  e.precision =
+      parse_precision(config.get_choice_or("precision", {"fp32", "tf32", "bf16"}, "fp32"));
   const YamlMap data = config.get_map("data");
   e.scale_given = data.has("scale");
   e.data = parse_data_config(data);

@@ -2,6 +2,8 @@
 // and wrong types are errors naming the file, line and key (core/config/yaml_map.h).
 //
 //   seed: 1
+//   device: auto              auto | cpu | cuda (core/device_select.h)
+//   precision: fp32           fp32 | tf32 | bf16 (core/precision.h)
 //   data: {...}               core/config/data_config.h
 //   trainer:                  kind: autoencoder | stacked_autoencoder | gan | classifier,
 //     kind: ...               batch_size (the global batch), and the kind's own keys
@@ -26,6 +28,7 @@
 #include "core/config/data_config.h"
 #include "core/config/yaml_map.h"
 #include "core/device_select.h"
+#include "core/precision.h"
 #include "trainers/distributed_config.h"
 #include "trainers/phase.h"
 #include "trainers/run/progress.h"
@@ -48,6 +51,7 @@ struct LoggingConfig {
 struct Experiment {
   uint64_t seed = 1;
   DeviceRequest device = DeviceRequest::kAuto;  // `device`: auto | cpu | cuda
+  Precision precision = Precision::kFp32;       // `precision`: fp32 | tf32 | bf16
   DataConfig data;
   bool scale_given = false;  // data.scale was in the file (else the kind's default)
   DistributedConfig distributed;

@@ -20,6 +20,7 @@
 #include "core/data/dataset.h"
 #include "core/data/reader.h"
 #include "core/optim/optimizer.h"
+#include "core/precision.h"
 #include "distributed/communicator.h"
 #include "trainers/parallel_net.h"
 #include "trainers/state.h"
@@ -42,6 +43,9 @@ struct TrainerContext {
   // reader's batches arrive there; anything else a trainer gives its networks (test images,
   // labels, latent vectors) it puts there, and it reads results back explicitly.
   Device device = Device::cpu();
+  // The precision of the networks' matrix products (the experiment's `precision`): each kind
+  // applies it to every network it builds (Sequential::set_precision).
+  Precision precision = Precision::kFp32;
 };
 
 class Phase {

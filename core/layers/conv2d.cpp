@@ -104,7 +104,7 @@ void Conv2D::bind(std::span<Tensor> params, std::span<Tensor> grads) {
 }
 
 ScratchNeeds Conv2D::setup(const Shape& in, Backend& backend) {
-  args_ = ConvArgs{geom_, o_.filters, in[0], o_.bias, cpu_threads()};
+  args_ = ConvArgs{geom_, o_.filters, in[0], o_.bias, cpu_threads(), precision_};
   const int64_t ws = dispatch(backend, [&](auto& be) { return conv2d_workspace(be, args_); });
   return {.workspace = ws, .saved = 0};
 }

@@ -28,6 +28,7 @@ class Conv2D final : public Layer {
   Shape build(const Shape& in) override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
+  void set_precision(Precision precision) override { precision_ = precision; }
   ScratchNeeds setup(const Shape& in, Backend& backend) override;
   void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
@@ -41,7 +42,8 @@ class Conv2D final : public Layer {
   Tensor w_, b_, dw_, db_;
   ConvGeometry geom_;  // x's side: Cin x H x W images, Ho x Wo columns
   ConvArgs args_;      // for the batch of the last setup()
-  Tensor workspace_;   // the model's shared workspace (setup() says how much)
+  Precision precision_ = Precision::kFp32;
+  Tensor workspace_;  // the model's shared workspace (setup() says how much)
 };
 
 }  // namespace strata

@@ -98,7 +98,7 @@ void ConvTranspose2D::bind(std::span<Tensor> params, std::span<Tensor> grads) {
 }
 
 ScratchNeeds ConvTranspose2D::setup(const Shape& in, Backend& backend) {
-  args_ = ConvArgs{geom_, cin_, in[0], o_.bias, cpu_threads()};
+  args_ = ConvArgs{geom_, cin_, in[0], o_.bias, cpu_threads(), precision_};
   const int64_t ws =
       dispatch(backend, [&](auto& be) { return conv_transpose2d_workspace(be, args_); });
   return {.workspace = ws, .saved = 0};

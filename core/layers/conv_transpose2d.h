@@ -28,6 +28,7 @@ class ConvTranspose2D final : public Layer {
   Shape build(const Shape& in) override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
+  void set_precision(Precision precision) override { precision_ = precision; }
   ScratchNeeds setup(const Shape& in, Backend& backend) override;
   void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
@@ -43,7 +44,8 @@ class ConvTranspose2D final : public Layer {
   // Wo) and its columns this layer's input positions (H x W). pad_top/pad_left come from pad_h/
   // pad_w or from "same"; the bottom/right crop follows from Ho x Wo.
   ConvGeometry geom_;
-  ConvArgs args_;     // for the batch of the last setup()
+  ConvArgs args_;  // for the batch of the last setup()
+  Precision precision_ = Precision::kFp32;
   Tensor workspace_;  // the model's shared workspace (setup() says how much)
 };
 

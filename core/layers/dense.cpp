@@ -32,24 +32,35 @@ void Dense::bind(std::span<Tensor> params, std::span<Tensor> grads) {
   }
 }
 
+ScratchNeeds Dense::setup(const Shape& in, Backend& backend) {
+  const DenseDims d{in[0], in_, o_.units, precision_};
+  return {.workspace = dispatch(backend, [&](auto& be) { return dense_workspace(be, d); }),
+          .saved = 0};
+}
+
+void Dense::bind_scratch(Tensor workspace, Tensor) {
+  workspace_ = workspace;
+}
+
 void Dense::forward(const Tensor& x, Tensor& y, const StepContext& ctx) {
-  const DenseDims d{x.dim(0), in_, o_.units};
+  const DenseDims d{x.dim(0), in_, o_.units, precision_};
   dispatch(*ctx.backend, [&](auto& be) {
     const float* b = o_.bias ? b_.data() : nullptr;
     if (relu_fused_)
-      dense_relu_forward(be, d, x.data(), w_.data(), b, y.data());
+      dense_relu_forward(be, d, x.data(), w_.data(), b, y.data(), workspace_.data());
     else
-      dense_forward(be, d, x.data(), w_.data(), b, y.data());
+      dense_forward(be, d, x.data(), w_.data(), b, y.data(), workspace_.data());
   });
 }
 
 void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
                      const StepContext& ctx) {
-  const DenseDims d{x.dim(0), in_, o_.units};
+  const DenseDims d{x.dim(0), in_, o_.units, precision_};
   const bool grads = ctx.param_grads;
   dispatch(*ctx.backend, [&](auto& be) {
     dense_backward(be, d, x.data(), w_.data(), dy.data(), grads ? dw_.data() : nullptr,
-                   grads && o_.bias ? db_.data() : nullptr, dx ? dx->data() : nullptr);
+                   grads && o_.bias ? db_.data() : nullptr, dx ? dx->data() : nullptr,
+                   workspace_.data());
   });
 }
 

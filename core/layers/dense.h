@@ -24,6 +24,9 @@ class Dense final : public Layer {
   void set_relu_fused(bool fused) override { relu_fused_ = fused; }
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
+  void set_precision(Precision precision) override { precision_ = precision; }
+  ScratchNeeds setup(const Shape& in, Backend& backend) override;
+  void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;
@@ -33,6 +36,8 @@ class Dense final : public Layer {
   int64_t in_ = 0;
   Tensor w_, b_, dw_, db_;
   bool relu_fused_ = false;
+  Precision precision_ = Precision::kFp32;
+  Tensor workspace_;  // the model's shared workspace (none at fp32)
 };
 
 }  // namespace strata

@@ -1,12 +1,17 @@
 // conv2d: a 2-D convolution on NCHW, weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout],
 // any stride and (asymmetric) padding described by a ConvGeometry. CPU: conv2d.cpp (im2col +
 // GEMM, parallel over groups of images); CUDA: conv2d.cu (cuDNN).
+//
+// Precision (ConvArgs.precision, core/precision.h): at tf32 and bf16 the products' operands x,
+// W and dy are rounded (the CPU: fp32 copies rounded at the end of the workspace, then the fp32
+// convolution; CUDA: conv_plan.h), the outputs y, dx and dW and the bias and db stay fp32.
 #pragma once
 
 #include <cstdint>
 
 #include "core/backend.h"
 #include "core/ops/im2col.h"  // defines: ConvGeometry
+#include "core/precision.h"
 
 namespace strata {
 
@@ -21,7 +26,16 @@ struct ConvArgs {
   int64_t batch = 0;
   bool bias = true;
   int threads = 1;  // CPU threads the workspace is sized for (cpu_threads() at setup)
+  Precision precision = Precision::kFp32;
 };
+
+// Where the CPU ops keep their rounded operands (below fp32): after the convolution's own
+// workspace (`base` floats), x's copy, W's, then dy's, each of the counts given.
+struct ConvOperandScratch {
+  int64_t x = 0, w = 0, dy = 0, floats = 0;
+};
+ConvOperandScratch conv_operand_scratch(int64_t base, int64_t x_count, int64_t w_count,
+                                        int64_t dy_count);
 
 // Workspace floats the ops need for `a`.
 int64_t conv2d_workspace(CpuBackend& be, const ConvArgs& a);

@@ -14,6 +14,7 @@
 #include "core/cuda/launch.cuh"
 #include "core/error.h"
 #include "core/ops/kernels/conv.h"
+#include "core/ops/kernels/precision.h"
 
 namespace strata::cuda {
 
@@ -85,8 +86,9 @@ std::unique_ptr<CudnnConv> make_conv(cudnnHandle_t h, const ConvArgs& a, bool tr
   STRATA_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cv->conv, p.pad_h, p.pad_w, p.stride_h,
                                                      p.stride_w, 1, 1, CUDNN_CROSS_CORRELATION,
                                                      CUDNN_DATA_FLOAT));
-  // fp32 FMA only: no TF32 tensor-core math.
-  STRATA_CUDNN_CHECK(cudnnSetConvolutionMathType(cv->conv, CUDNN_FMA_MATH));
+  // fp32: FMA only, no TF32 tensor-core math; tf32 and bf16: TF32 permitted (conv_plan.h).
+  STRATA_CUDNN_CHECK(cudnnSetConvolutionMathType(
+      cv->conv, p.math == CudnnMath::kFma ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
   // cuDNN's own output size must be the plan's (conv_plan.h sizes the image so that it is).
   int on = 0, ok = 0, oh = 0, ow = 0;
   STRATA_CUDNN_CHECK(
@@ -147,7 +149,7 @@ int64_t CudnnConv::workspace_floats() const {
 }
 
 const CudnnConv& cudnn_conv(const CudaBackend& be, const ConvArgs& a, bool transposed) {
-  using Key = std::array<int64_t, 15>;
+  using Key = std::array<int64_t, 16>;
   static std::mutex mu;
   static std::map<Key, std::unique_ptr<CudnnConv>> cache;
   const ConvGeometry& g = a.geom;
@@ -165,11 +167,44 @@ const CudnnConv& cudnn_conv(const CudaBackend& be, const ConvArgs& a, bool trans
                 g.pad_left,
                 g.out_h,
                 g.out_w,
-                transposed ? 1 : 0};
+                transposed ? 1 : 0,
+                static_cast<int64_t>(a.precision)};
   std::lock_guard<std::mutex> lock(mu);
   std::unique_ptr<CudnnConv>& slot = cache[key];
   if (!slot) slot = make_conv(cudnn_of(be), a, transposed);
   return *slot;
+}
+
+namespace {
+
+// v's `count` values rounded to the plan's precision at `offset` floats into the workspace.
+const float* rounded(const CudaBackend& be, const CudnnConv& cv, const float* v, int64_t count,
+                     float* workspace, int64_t offset) {
+  if (!cv.plan.round_operands) return v;
+  float* copy = workspace + offset;
+  STRATA_GRID_STRIDE(be, count, RoundOperandBody{v, copy, Precision::kBf16});
+  return copy;
+}
+
+}  // namespace
+
+const float* image_operand(const CudaBackend& be, const CudnnConv& cv, const float* image,
+                           float* workspace) {
+  const CudnnConvPlan& p = cv.plan;
+  return rounded(be, cv, image, int64_t{p.n} * p.c * p.h * p.w, workspace, p.image_copy);
+}
+
+const float* columns_operand(const CudaBackend& be, const CudnnConv& cv, const float* columns,
+                             float* workspace) {
+  const CudnnConvPlan& p = cv.plan;
+  return rounded(be, cv, columns, int64_t{p.n} * p.k * p.out_h * p.out_w, workspace,
+                 p.columns_copy);
+}
+
+const float* filter_operand(const CudaBackend& be, const CudnnConv& cv, const float* w,
+                            float* workspace) {
+  const CudnnConvPlan& p = cv.plan;
+  return rounded(be, cv, w, int64_t{p.k} * p.c * p.kernel_h * p.kernel_w, workspace, p.filter_copy);
 }
 
 void conv_forward(const CudaBackend& be, const CudnnConv& cv, const float* image, const float* w,

@@ -13,9 +13,9 @@
 
 namespace strata::cuda {
 
-// One planned convolution on one cuDNN handle: fp32 NCHW descriptors, cross-correlation, FMA math
-// (no TF32), and for each direction the first deterministic algorithm cuDNN supports for it,
-// with the workspace bytes it asked for.
+// One planned convolution on one cuDNN handle: fp32 NCHW descriptors, cross-correlation, the
+// precision's math type (conv_plan.h: FMA at fp32, no TF32), and for each direction the first
+// deterministic algorithm cuDNN supports for it, with the workspace bytes it asked for.
 struct CudnnConv {
   CudnnConvPlan plan;
   cudnnTensorDescriptor_t image = nullptr;    // [n, c, h, w] (the padded buffer when pad_copy)
@@ -47,6 +47,16 @@ const CudnnConv& cudnn_conv(const CudaBackend& be, const ConvArgs& a, bool trans
 inline float* cudnn_workspace(const CudnnConv& cv, float* workspace) {
   return workspace + cv.plan.cudnn_offset;
 }
+
+// The operands as the cuDNN calls take them: the tensor itself, or with plan.round_operands its
+// copy rounded to bf16 in the workspace (image: the cuDNN image [n, c, h, w], so the padded
+// buffer when pad_copy; columns [n, k, out_h, out_w]; filter [k, c, kernel_h, kernel_w]).
+const float* image_operand(const CudaBackend& be, const CudnnConv& cv, const float* image,
+                           float* workspace);
+const float* columns_operand(const CudaBackend& be, const CudnnConv& cv, const float* columns,
+                             float* workspace);
+const float* filter_operand(const CudaBackend& be, const CudnnConv& cv, const float* w,
+                            float* workspace);
 
 // columns = conv(image, w) (overwritten).
 void conv_forward(const CudaBackend& be, const CudnnConv& cv, const float* image, const float* w,

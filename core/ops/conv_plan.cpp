@@ -20,6 +20,14 @@ int as_int(int64_t v, const char* what, const ConvArgs& a) {
 
 }  // namespace
 
+CudnnMath cudnn_math(Precision p) {
+  return p == Precision::kFp32 ? CudnnMath::kFma : CudnnMath::kDefault;
+}
+
+bool cudnn_rounds_operands(Precision p) {
+  return p == Precision::kBf16;
+}
+
 int64_t cudnn_out_size(int64_t in, int64_t pad, int64_t kernel, int64_t stride) {
   const int64_t padded = in + 2 * pad;
   return padded < kernel ? 0 : (padded - kernel) / stride + 1;
@@ -67,15 +75,26 @@ CudnnConvPlan plan_conv(const ConvArgs& a, bool transposed) {
   p.bias_channels = transposed ? g.channels : a.channels;
   p.bias_plane = transposed ? g.height * g.width : g.out_h * g.out_w;
   p.padded_floats = p.pad_copy ? a.batch * g.channels * h * w : 0;
-  p.cudnn_offset =
-      (p.padded_floats + kCudnnAlignFloats - 1) / kCudnnAlignFloats * kCudnnAlignFloats;
+  p.math = cudnn_math(a.precision);
+  p.round_operands = cudnn_rounds_operands(a.precision);
+  const auto aligned = [](int64_t v) {
+    return (v + kCudnnAlignFloats - 1) / kCudnnAlignFloats * kCudnnAlignFloats;
+  };
+  p.operands_end = p.padded_floats;
+  if (p.round_operands) {
+    p.image_copy = aligned(p.operands_end);
+    p.columns_copy = aligned(p.image_copy + a.batch * g.channels * h * w);
+    p.filter_copy = aligned(p.columns_copy + a.batch * a.channels * g.out_h * g.out_w);
+    p.operands_end = p.filter_copy + a.channels * g.channels * g.kernel_h * g.kernel_w;
+  }
+  p.cudnn_offset = aligned(p.operands_end);
   return p;
 }
 
 int64_t conv_workspace_floats(const CudnnConvPlan& p, size_t cudnn_bytes) {
   const int64_t cudnn_floats =
       static_cast<int64_t>((cudnn_bytes + sizeof(float) - 1) / sizeof(float));
-  return cudnn_floats > 0 ? p.cudnn_offset + cudnn_floats : p.padded_floats;
+  return cudnn_floats > 0 ? p.cudnn_offset + cudnn_floats : p.operands_end;
 }
 
 }  // namespace strata

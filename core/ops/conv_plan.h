@@ -18,6 +18,15 @@
 // (out_w - 1) * stride_w + kernel_w (row r holding image row r - pad_top, column q image column
 // q - pad_left), and cuDNN runs on it without padding; gradients for the image are computed into
 // that buffer and cropped back.
+//
+// Precision (ConvArgs.precision): the tensors are fp32 at every precision. fp32 runs on
+// CUDNN_FMA_MATH (no TF32). tf32 runs on CUDNN_DEFAULT_MATH, which lets cuDNN use TF32 tensor
+// cores for fp32 data (what PyTorch sets when cudnn.allow_tf32 is on). bf16 rounds the operands
+// to bfloat16 values (RoundOperandBody, kernels/precision.h) into copies in the workspace and
+// runs them on the same TF32-permitting math: a bf16 value is exact in TF32, so the products are
+// the bf16 operands' exact products and the sums fp32, while y, dx and dW stay fp32 (cuDNN's
+// legacy API would take bf16 tensors only with a bf16 output, one more rounding), the same
+// contract as the dense op and as the CPU's emulation.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +35,12 @@
 #include "core/ops/conv2d.h"  // defines: ConvArgs
 
 namespace strata {
+
+// cudnnMathType_t as a host value: kFma is CUDNN_FMA_MATH, kDefault CUDNN_DEFAULT_MATH.
+enum class CudnnMath { kFma, kDefault };
+// The math type of a precision, and whether its operands are rounded to bf16 (see above).
+CudnnMath cudnn_math(Precision p);
+bool cudnn_rounds_operands(Precision p);
 
 struct CudnnConvPlan {
   // The cuDNN convolution: image [n, c, h, w] (the padded buffer's sizes when pad_copy), filter
@@ -44,9 +59,18 @@ struct CudnnConvPlan {
   // channels of out_h * out_w; conv_transpose2d: C channels of image_h * image_w).
   int64_t bias_channels = 0, bias_plane = 0;
 
+  // The cuDNN math type, and whether the operands are rounded to bf16 first.
+  CudnnMath math = CudnnMath::kFma;
+  bool round_operands = false;
+
   // The op's workspace (floats): the padded buffer (n * c * h * w floats when pad_copy, else
-  // none), then cuDNN's workspace from cudnn_offset (a multiple of kCudnnAlignFloats).
-  int64_t padded_floats = 0, cudnn_offset = 0;
+  // none); with round_operands the rounded copies of the image (n * c * h * w), the columns
+  // (n * k * out_h * out_w) and the filter (k * c * kernel_h * kernel_w) at their offsets, each a
+  // multiple of kCudnnAlignFloats; operands_end floats so far; then cuDNN's workspace from
+  // cudnn_offset (a multiple of kCudnnAlignFloats).
+  int64_t padded_floats = 0;
+  int64_t image_copy = 0, columns_copy = 0, filter_copy = 0, operands_end = 0;
+  int64_t cudnn_offset = 0;
 };
 
 // cuDNN's workspace is placed on 256-byte boundaries of the op's workspace.

@@ -14,6 +14,8 @@
 #include <algorithm>
 
 #include "core/blas.h"
+#include "core/error.h"
+#include "core/ops/round_operands.h"
 
 namespace strata {
 
@@ -24,16 +26,33 @@ ConvScratch layout(const ConvArgs& a) {
   return conv_scratch(a.geom, a.batch, a.channels, a.geom.channels, a.threads);
 }
 
-}  // namespace
-
-int64_t conv_transpose2d_workspace(CpuBackend&, const ConvArgs& a) {
+// The fp32 convolution's own workspace.
+int64_t fp32_workspace(const ConvArgs& a) {
   if (a.geom.is_dense()) return 0;
   const ConvScratch l = layout(a);
   return l.split.threads * l.slice;
 }
 
-void conv_transpose2d_forward(CpuBackend&, const ConvArgs& a, const float* x, const float* w,
-                              const float* bias, float* y, float* workspace) {
+// The rounded operands' places after it (conv2d.h): x [N, Cin, H, W], W [Cin, Cout*kh*kw], dy
+// [N, Cout, Ho, Wo].
+ConvOperandScratch operand_scratch(const ConvArgs& a) {
+  const ConvGeometry& g = a.geom;
+  return conv_operand_scratch(fp32_workspace(a), a.batch * a.channels * g.plane(),
+                              a.channels * g.rows(), a.batch * g.image_size());
+}
+
+// `count` values of v rounded to a's precision at `offset` floats into the workspace.
+const float* rounded(CpuBackend& be, const ConvArgs& a, const float* v, int64_t count,
+                     float* workspace, int64_t offset) {
+  STRATA_CHECK(workspace, "conv_transpose2d at " << precision_name(a.precision)
+                                                 << " needs its workspace "
+                                                    "(conv_transpose2d_workspace)");
+  round_operands(be, a.precision, v, workspace + offset, count);
+  return workspace + offset;
+}
+
+void forward_fp32(const ConvArgs& a, const float* x, const float* w, const float* bias, float* y,
+                  float* workspace) {
   const ConvGeometry& geom = a.geom;
   const int64_t n = a.batch, k = geom.rows(), plane = geom.plane(), cin = a.channels;
   const int64_t cout = geom.channels;
@@ -71,9 +90,9 @@ void conv_transpose2d_forward(CpuBackend&, const ConvArgs& a, const float* x, co
   }
 }
 
-void conv_transpose2d_backward(CpuBackend&, const ConvArgs& a, const float* x, const float* w,
-                               const float* dy, float* dw_out, float* db_out, float* dx,
-                               float* workspace) {
+// dy feeds the products, dy_sum the bias gradient (the same values at fp32).
+void backward_fp32(const ConvArgs& a, const float* x, const float* w, const float* dy,
+                   const float* dy_sum, float* dw_out, float* db_out, float* dx, float* workspace) {
   const ConvGeometry& geom = a.geom;
   const bool want_dw = dw_out != nullptr;
   if (!want_dw && !dx) return;
@@ -83,7 +102,7 @@ void conv_transpose2d_backward(CpuBackend&, const ConvArgs& a, const float* x, c
     const int64_t kk = k / cout;
     if (want_dw) {
       gemm(true, false, cin, k, n, 1.0f, x, cin, dy, k, 1.0f, dw_out, k);
-      if (db_out) add_channel_sums(dy, n, cout, kk, db_out);
+      if (db_out) add_channel_sums(dy_sum, n, cout, kk, db_out);
     }
     if (dx) gemm(false, true, n, cin, k, 1.0f, dy, k, w, k, 0.0f, dx, cin);
     return;
@@ -117,7 +136,7 @@ void conv_transpose2d_backward(CpuBackend&, const ConvArgs& a, const float* x, c
           xg = buf;
         }
         gemm(false, true, cin, k, ld, 1.0f, xg, ld, cols, ld, 1.0f, dw, k);
-        if (db) add_channel_sums(dyn, count, cout, out_plane, db);
+        if (db) add_channel_sums(dy_sum + n0 * out_size, count, cout, out_plane, db);
       }
       if (dx) {
         float* dxn = dx + n0 * in_size;
@@ -130,6 +149,31 @@ void conv_transpose2d_backward(CpuBackend&, const ConvArgs& a, const float* x, c
     add_partials(dw_out, workspace + l.slice + l.off_dw, team - 1, l.slice, cin * k, team);
     if (want_db) add_partials(db_out, workspace + l.slice + l.off_db, team - 1, l.slice, cout, 1);
   }
+}
+
+}  // namespace
+
+int64_t conv_transpose2d_workspace(CpuBackend&, const ConvArgs& a) {
+  return a.precision == Precision::kFp32 ? fp32_workspace(a) : operand_scratch(a).floats;
+}
+
+void conv_transpose2d_forward(CpuBackend& be, const ConvArgs& a, const float* x, const float* w,
+                              const float* bias, float* y, float* workspace) {
+  if (a.precision == Precision::kFp32) return forward_fp32(a, x, w, bias, y, workspace);
+  const ConvOperandScratch s = operand_scratch(a);
+  forward_fp32(a, rounded(be, a, x, a.batch * a.channels * a.geom.plane(), workspace, s.x),
+               rounded(be, a, w, a.channels * a.geom.rows(), workspace, s.w), bias, y, workspace);
+}
+
+void conv_transpose2d_backward(CpuBackend& be, const ConvArgs& a, const float* x, const float* w,
+                               const float* dy, float* dw, float* db, float* dx, float* workspace) {
+  if (a.precision == Precision::kFp32 || (!dw && !dx))
+    return backward_fp32(a, x, w, dy, dy, dw, db, dx, workspace);
+  const ConvOperandScratch s = operand_scratch(a);
+  const float* dy_op = rounded(be, a, dy, a.batch * a.geom.image_size(), workspace, s.dy);
+  if (dw) x = rounded(be, a, x, a.batch * a.channels * a.geom.plane(), workspace, s.x);
+  if (dx) w = rounded(be, a, w, a.channels * a.geom.rows(), workspace, s.w);
+  backward_fp32(a, x, w, dy_op, dy, dw, db, dx, workspace);
 }
 
 }  // namespace strata

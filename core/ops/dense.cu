@@ -1,7 +1,12 @@
-// The CUDA dense op. Forward: one cuBLASLt matmul (fp32, no TF32: CUBLAS_COMPUTE_32F_PEDANTIC) with
-// the bias and ReLU in its epilogue, as planned by plan_dense_forward (dense_plan.h); where
-// cuBLASLt offers no algorithm, cublasSgemm and DenseEpilogueBody. Backward: two cublasSgemm
-// (plan_dense_backward) and DenseBiasGradBody for db (kernels/dense.h).
+// The CUDA dense op. Forward: one cuBLASLt matmul with the bias and ReLU in its epilogue, as
+// planned by plan_dense_forward (dense_plan.h); where cuBLASLt offers no algorithm, one GEMM by
+// cuBLAS and DenseEpilogueBody. Backward: two cuBLAS GEMMs (plan_dense_backward) and
+// DenseBiasGradBody for db (kernels/dense.h). The types per precision are gemm_precision's
+// (dense_plan.h): fp32 is CUBLAS_COMPUTE_32F_PEDANTIC (no TF32; the cuBLAS calls are cublasSgemm
+// on the handle's pedantic math), tf32 CUBLAS_COMPUTE_32F_FAST_TF32 on the fp32 operands, bf16
+// CUBLAS_COMPUTE_32F on bf16 copies of x, W and dy that the op writes into its workspace
+// (ToBf16Body, kernels/precision.h); the cuBLAS calls of tf32 and bf16 are cublasGemmEx with that
+// compute type, so the shared handle's math mode is never changed.
 #include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -19,6 +24,7 @@
 #include "core/ops/dense.h"
 #include "core/ops/dense_plan.h"
 #include "core/ops/kernels/dense.h"
+#include "core/ops/round_operands.h"
 
 namespace strata {
 namespace {
@@ -41,12 +47,38 @@ cublasLtEpilogue_t lt_epilogue_of(LtEpilogue e) {
   return CUBLASLT_EPILOGUE_DEFAULT;
 }
 
-// C = op(first) op(second) + beta C by cublasSgemm (on the backend's stream, set on its handle).
-void sgemm(const CudaBackend& be, const ColumnMajorGemm& g, float beta) {
+cublasComputeType_t compute_of(GemmCompute c) {
+  switch (c) {
+    case GemmCompute::k32FPedantic:
+      return CUBLAS_COMPUTE_32F_PEDANTIC;
+    case GemmCompute::k32F:
+      return CUBLAS_COMPUTE_32F;
+    case GemmCompute::k32FFastTf32:
+      return CUBLAS_COMPUTE_32F_FAST_TF32;
+  }
+  return CUBLAS_COMPUTE_32F_PEDANTIC;
+}
+
+cudaDataType_t data_of(GemmData t) {
+  return t == GemmData::kBf16 ? CUDA_R_16BF : CUDA_R_32F;
+}
+
+// C = op(first) op(second) + beta C by cuBLAS (on the backend's stream, set on its handle): fp32
+// by cublasSgemm, tf32 and bf16 by cublasGemmEx with gemm_precision's types (at bf16 first and
+// second are bf16 copies).
+void blas_gemm(const CudaBackend& be, const ColumnMajorGemm& g, float beta, Precision precision) {
   const float alpha = 1.0f;
-  STRATA_CUBLAS_CHECK(cublasSgemm_64(cuda::cublas_of(be), op_of(g.trans_first),
-                                     op_of(g.trans_second), g.m, g.n, g.k, &alpha, g.first,
-                                     g.ld_first, g.second, g.ld_second, &beta, g.c, g.ldc));
+  if (precision == Precision::kFp32) {
+    STRATA_CUBLAS_CHECK(cublasSgemm_64(cuda::cublas_of(be), op_of(g.trans_first),
+                                       op_of(g.trans_second), g.m, g.n, g.k, &alpha, g.first,
+                                       g.ld_first, g.second, g.ld_second, &beta, g.c, g.ldc));
+    return;
+  }
+  const GemmPrecision gp = gemm_precision(precision);
+  STRATA_CUBLAS_CHECK(cublasGemmEx_64(
+      cuda::cublas_of(be), op_of(g.trans_first), op_of(g.trans_second), g.m, g.n, g.k, &alpha,
+      g.first, data_of(gp.operands), g.ld_first, g.second, data_of(gp.operands), g.ld_second, &beta,
+      g.c, data_of(gp.output), g.ldc, compute_of(gp.compute), CUBLAS_GEMM_DEFAULT));
 }
 
 template <class T>
@@ -88,10 +120,10 @@ struct Preference {
   ~Preference() { cublasLtMatmulPreferenceDestroy(p); }
 };
 
-cublasLtMatrixLayout_t make_layout(const LtLayout& l) {
+cublasLtMatrixLayout_t make_layout(const LtLayout& l, GemmData type) {
   cublasLtMatrixLayout_t layout = nullptr;
-  STRATA_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&layout, CUDA_R_32F, static_cast<uint64_t>(l.rows),
-                                                 static_cast<uint64_t>(l.cols), l.ld));
+  STRATA_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(
+      &layout, data_of(type), static_cast<uint64_t>(l.rows), static_cast<uint64_t>(l.cols), l.ld));
   return layout;  // column-major (CUBLASLT_ORDER_COL) by default
 }
 
@@ -99,20 +131,21 @@ cublasLtMatrixLayout_t make_layout(const LtLayout& l) {
 // algorithm for it (any refusal counts as none: the op then runs by cublasSgemm, and the GPU test
 // BenchmarkShapesRunAsOneCublasLtMatmul says so).
 std::unique_ptr<LtMatmul> try_lt_matmul(const CudaBackend& be, const LtDensePlan& p,
-                                        cublasComputeType_t compute) {
+                                        const GemmPrecision& gp, GemmCompute compute) {
   auto m = std::make_unique<LtMatmul>();
-  STRATA_CUBLAS_CHECK(cublasLtMatmulDescCreate(&m->desc, compute, CUDA_R_32F));
+  STRATA_CUBLAS_CHECK(cublasLtMatmulDescCreate(&m->desc, compute_of(compute), data_of(gp.scale)));
   set_desc(m->desc, CUBLASLT_MATMUL_DESC_TRANSA, op_of(p.gemm.trans_first));
   set_desc(m->desc, CUBLASLT_MATMUL_DESC_TRANSB, op_of(p.gemm.trans_second));
   set_desc(m->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, lt_epilogue_of(p.epilogue));
   if (p.bias) {
-    set_desc(m->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, static_cast<int32_t>(CUDA_R_32F));
+    set_desc(m->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+             static_cast<int32_t>(data_of(gp.output)));
     // The heuristic reads the pointer's alignment from it.
     set_desc(m->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, static_cast<const void*>(p.bias));
   }
-  m->a = make_layout(p.a);
-  m->b = make_layout(p.b);
-  m->d = make_layout(p.d);
+  m->a = make_layout(p.a, gp.operands);
+  m->b = make_layout(p.b, gp.operands);
+  m->d = make_layout(p.d, gp.output);
 
   Preference pref;
   set_pref(pref.p, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
@@ -134,19 +167,22 @@ std::unique_ptr<LtMatmul> try_lt_matmul(const CudaBackend& be, const LtDensePlan
   return m;
 }
 
-// fp32 without TF32: the pedantic compute type first, then plain 32F (in cuBLASLt only the
-// FAST_TF32 compute type uses TF32).
-std::unique_ptr<LtMatmul> make_lt_matmul(const CudaBackend& be, const LtDensePlan& p) {
-  std::unique_ptr<LtMatmul> m = try_lt_matmul(be, p, CUBLAS_COMPUTE_32F_PEDANTIC);
-  if (!m->found) m = try_lt_matmul(be, p, CUBLAS_COMPUTE_32F);
+// The matmul at `precision`. fp32 without TF32: the pedantic compute type first, then plain 32F
+// (in cuBLASLt only the FAST_TF32 compute type uses TF32).
+std::unique_ptr<LtMatmul> make_lt_matmul(const CudaBackend& be, const LtDensePlan& p,
+                                         Precision precision) {
+  const GemmPrecision gp = gemm_precision(precision);
+  std::unique_ptr<LtMatmul> m = try_lt_matmul(be, p, gp, gp.compute);
+  if (!m->found && gp.compute == GemmCompute::k32FPedantic)
+    m = try_lt_matmul(be, p, gp, GemmCompute::k32F);
   return m;
 }
 
 // The matmuls made so far, per cuBLASLt handle (so per device), shape, epilogue and operand
 // alignment. Every use holds the mutex: the bias pointer is set on the shared descriptor just
 // before the matmul is queued.
-using LtKey =
-    std::tuple<const void*, int64_t, int64_t, int64_t, int, uint32_t, uint32_t, uint32_t, uint32_t>;
+using LtKey = std::tuple<const void*, int64_t, int64_t, int64_t, int, int, uint32_t, uint32_t,
+                         uint32_t, uint32_t>;
 
 std::mutex& lt_mutex() {
   static std::mutex mu;
@@ -161,6 +197,7 @@ LtMatmul& lt_matmul_locked(const CudaBackend& be, const DenseDims& dims, const L
                   dims.batch,
                   dims.in,
                   dims.out,
+                  static_cast<int>(dims.precision),
                   static_cast<int>(p.epilogue),
                   lt_alignment(p.gemm.first),
                   lt_alignment(p.gemm.second),
@@ -169,7 +206,7 @@ LtMatmul& lt_matmul_locked(const CudaBackend& be, const DenseDims& dims, const L
   auto it = cache.find(key);
   if (it != cache.end()) return *it->second;
   if (cache.size() >= kMaxEntries) cache.clear();
-  return *cache.emplace(key, make_lt_matmul(be, p)).first->second;
+  return *cache.emplace(key, make_lt_matmul(be, p, dims.precision)).first->second;
 }
 
 // Whether cuBLASLt takes the bias (below kLtBiasAlignment the fallback kernel adds it).
@@ -183,10 +220,20 @@ void check_dims(const DenseDims& d) {
                                                             << ", out " << d.out << ")");
 }
 
+// The bf16 copy of `count` values of v at `offset` floats into the workspace, as the operand
+// pointer the plans take (cuBLAS reads it as CUDA_R_16BF).
+const float* bf16_copy(CudaBackend& be, const float* v, int64_t count, float* workspace,
+                       int64_t offset) {
+  STRATA_CHECK(workspace, "dense at bf16 needs its workspace (dense_workspace)");
+  uint16_t* copy = reinterpret_cast<uint16_t*>(workspace + offset);
+  to_bf16(be, v, copy, count);
+  return reinterpret_cast<const float*>(copy);
+}
+
 enum class Requested { kAuto, kLt, kSgemm };
 
 void forward(CudaBackend& be, Requested path, const DenseDims& d, const float* x, const float* w,
-             const float* b, float* y, bool relu) {
+             const float* b, float* y, bool relu, float* workspace) {
   check_dims(d);
   if (d.batch == 0 || d.out == 0) return;
   const int64_t n = d.batch * d.out;
@@ -195,6 +242,11 @@ void forward(CudaBackend& be, Requested path, const DenseDims& d, const float* x
     STRATA_CUDA_CHECK(cudaMemsetAsync(y, 0, sizeof(float) * n, cuda::stream_of(be)));
     if (b || relu) STRATA_GRID_STRIDE(be, n, DenseEpilogueBody{b, d.out, relu, y});
     return;
+  }
+  if (d.precision == Precision::kBf16) {
+    const DenseOperandScratch s = dense_operand_scratch(d, 2);
+    x = bf16_copy(be, x, d.batch * d.in, workspace, s.x);
+    w = bf16_copy(be, w, d.out * d.in, workspace, s.w);
   }
   const LtDensePlan p = plan_dense_forward(d, x, w, b, y, relu);
   if (path != Requested::kSgemm) {
@@ -215,20 +267,24 @@ void forward(CudaBackend& be, Requested path, const DenseDims& d, const float* x
             << d.batch << ", in " << d.in << ", out " << d.out << ": "
             << (m ? "its heuristic offers no algorithm" : "the bias is not 16-byte aligned"));
   }
-  sgemm(be, p.gemm, 0.0f);
+  blas_gemm(be, p.gemm, 0.0f, d.precision);
   if (b || relu) STRATA_GRID_STRIDE(be, n, DenseEpilogueBody{b, d.out, relu, y});
 }
 
 }  // namespace
 
+int64_t dense_workspace(CudaBackend&, const DenseDims& d) {
+  return d.precision == Precision::kBf16 ? dense_operand_scratch(d, 2).floats : 0;
+}
+
 void dense_forward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
-                   const float* b, float* y) {
-  forward(be, Requested::kAuto, d, x, w, b, y, false);
+                   const float* b, float* y, float* workspace) {
+  forward(be, Requested::kAuto, d, x, w, b, y, false, workspace);
 }
 
 void dense_relu_forward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
-                        const float* b, float* y) {
-  forward(be, Requested::kAuto, d, x, w, b, y, true);
+                        const float* b, float* y, float* workspace) {
+  forward(be, Requested::kAuto, d, x, w, b, y, true, workspace);
 }
 
 DenseCudaPath dense_forward_path(CudaBackend& be, const DenseDims& d, const float* x,
@@ -241,12 +297,13 @@ DenseCudaPath dense_forward_path(CudaBackend& be, const DenseDims& d, const floa
 }
 
 void dense_forward_by(CudaBackend& be, DenseCudaPath path, const DenseDims& d, const float* x,
-                      const float* w, const float* b, float* y, bool relu) {
-  forward(be, path == DenseCudaPath::kLt ? Requested::kLt : Requested::kSgemm, d, x, w, b, y, relu);
+                      const float* w, const float* b, float* y, bool relu, float* workspace) {
+  forward(be, path == DenseCudaPath::kLt ? Requested::kLt : Requested::kSgemm, d, x, w, b, y, relu,
+          workspace);
 }
 
 void dense_backward(CudaBackend& be, const DenseDims& d, const float* x, const float* w,
-                    const float* dy, float* dw, float* db, float* dx) {
+                    const float* dy, float* dw, float* db, float* dx, float* workspace) {
   check_dims(d);
   if (d.batch == 0 || d.in == 0 || d.out == 0) {
     // dW and db gain nothing; dx = dy W is zero when W has no rows.
@@ -255,10 +312,18 @@ void dense_backward(CudaBackend& be, const DenseDims& d, const float* x, const f
           cudaMemsetAsync(dx, 0, sizeof(float) * d.batch * d.in, cuda::stream_of(be)));
     return;
   }
-  const DenseBackwardPlan p = plan_dense_backward(d, x, w, dy, dw, dx);
-  if (dw) sgemm(be, p.dw.gemm, p.dw.beta);
+  // The products' operands (bf16 copies at bf16); db sums the fp32 dy.
+  const float* dy_op = dy;
+  if (d.precision == Precision::kBf16 && (dw || dx)) {
+    const DenseOperandScratch s = dense_operand_scratch(d, 2);
+    dy_op = bf16_copy(be, dy, d.batch * d.out, workspace, s.dy);
+    if (dw) x = bf16_copy(be, x, d.batch * d.in, workspace, s.x);
+    if (dx) w = bf16_copy(be, w, d.out * d.in, workspace, s.w);
+  }
+  const DenseBackwardPlan p = plan_dense_backward(d, x, w, dy_op, dw, dx);
+  if (dw) blas_gemm(be, p.dw.gemm, p.dw.beta, d.precision);
   if (db) STRATA_GRID_STRIDE(be, d.out, DenseBiasGradBody{dy, d.batch, d.out, db});
-  if (dx) sgemm(be, p.dx.gemm, p.dx.beta);
+  if (dx) blas_gemm(be, p.dx.gemm, p.dx.beta, d.precision);
 }
 
 }  // namespace strata

@@ -50,6 +50,35 @@ DenseBackwardPlan plan_dense_backward(const DenseDims& d, const float* x, const 
   return p;
 }
 
+GemmPrecision gemm_precision(Precision p) {
+  switch (p) {
+    case Precision::kFp32:
+      return {GemmCompute::k32FPedantic, GemmData::kF32, GemmData::kF32, GemmData::kF32};
+    case Precision::kTf32:
+      return {GemmCompute::k32FFastTf32, GemmData::kF32, GemmData::kF32, GemmData::kF32};
+    case Precision::kBf16:
+      return {GemmCompute::k32F, GemmData::kBf16, GemmData::kF32, GemmData::kF32};
+  }
+  STRATA_THROW("dense: unknown precision " << static_cast<int>(p));
+}
+
+DenseOperandScratch dense_operand_scratch(const DenseDims& d, int64_t element_bytes) {
+  STRATA_CHECK(
+      d.batch >= 0 && d.in >= 0 && d.out >= 0 && element_bytes > 0,
+      "dense: negative size (batch " << d.batch << ", in " << d.in << ", out " << d.out << ")");
+  constexpr int64_t kAlignFloats = 64;  // 256 bytes
+  const auto floats_of = [&](int64_t count) {
+    const int64_t floats = (count * element_bytes + 3) / 4;
+    return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+  };
+  DenseOperandScratch s;
+  s.x = 0;
+  s.w = s.x + floats_of(d.batch * d.in);
+  s.dy = s.w + floats_of(d.out * d.in);
+  s.floats = s.dy + floats_of(d.batch * d.out);
+  return s;
+}
+
 uint32_t lt_alignment(const void* p) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
   uint32_t align = 256;

@@ -62,4 +62,30 @@ uint32_t lt_alignment(const void* p);
 // added by dense.cu's own kernel instead.
 inline constexpr uint32_t kLtBiasAlignment = 16;
 
+// The types of the CUDA dense op's products at a precision, as host values that dense.cu maps to
+// cuBLAS's (cublasComputeType_t, cudaDataType_t):
+//   fp32  compute 32F_PEDANTIC (cuBLASLt: plain 32F where pedantic offers no algorithm; neither
+//         uses TF32), fp32 operands; the backward's cublasSgemm on the handle's pedantic math
+//   tf32  compute 32F_FAST_TF32, fp32 operands (the tensor cores round them to TF32)
+//   bf16  compute 32F, bf16 operands (copies made by the op in its workspace), i.e. exact
+//         products summed in fp32
+// C, D (dW accumulates into it), the bias, alpha and beta are fp32 at every precision.
+enum class GemmCompute { k32FPedantic, k32F, k32FFastTf32 };
+enum class GemmData { kF32, kBf16 };
+struct GemmPrecision {
+  GemmCompute compute = GemmCompute::k32FPedantic;
+  GemmData operands = GemmData::kF32;  // A and B
+  GemmData output = GemmData::kF32;    // C, D and the bias
+  GemmData scale = GemmData::kF32;     // alpha and beta
+};
+GemmPrecision gemm_precision(Precision p);
+
+// Where an op's converted operands lie in its workspace, in floats from its start, each on a
+// 256-byte boundary: x's copy at x, W's at w, dy's at dy; `floats` in all. element_bytes: 4 for
+// fp32 copies (the CPU's rounded operands), 2 for bf16 patterns (the CUDA op at bf16).
+struct DenseOperandScratch {
+  int64_t x = 0, w = 0, dy = 0, floats = 0;
+};
+DenseOperandScratch dense_operand_scratch(const DenseDims& d, int64_t element_bytes);
+
 }  // namespace strata

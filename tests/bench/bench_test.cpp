@@ -24,8 +24,8 @@ TEST(BenchRun, PrintsOneJsonLine) {
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run(o), 0);
   const std::string out = ::testing::internal::GetCapturedStdout();
-  EXPECT_EQ(out.rfind("{\"model\": \"sae_layer1\", \"device\": \"cpu\", \"batch\": 8, "
-                      "\"samples_per_s\": ",
+  EXPECT_EQ(out.rfind("{\"model\": \"sae_layer1\", \"device\": \"cpu\", \"precision\": \"fp32\", "
+                      "\"batch\": 8, \"samples_per_s\": ",
                       0),
             0u)
       << out;
@@ -33,6 +33,23 @@ TEST(BenchRun, PrintsOneJsonLine) {
   EXPECT_NE(out.find("\"threads\": 1"), std::string::npos) << out;
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.find('\n'), out.size() - 1) << "one line";
+}
+
+// --precision bf16: the line says so (the figures compare at one precision).
+TEST(BenchRun, PrintsItsPrecision) {
+  const testing::TempTmpdir tmp("strata_bench_precision");
+  BenchOptions o;
+  o.model = "sae_layer1";
+  o.precision = "bf16";
+  o.steps = 1;
+  o.warmup = 1;
+  o.windows = 1;
+  o.batch = 8;
+  o.threads = 1;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run(o), 0);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("\"precision\": \"bf16\""), std::string::npos) << out;
 }
 
 // --device cuda where it cannot run: an error that says why and what to do, before any work.

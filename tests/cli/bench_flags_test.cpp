@@ -34,6 +34,7 @@ TEST(BenchFlags, Defaults) {
   const BenchOptions o = parse({"--model", "dcgan28"});
   EXPECT_EQ(o.model, "dcgan28");
   EXPECT_EQ(o.device, "cpu");
+  EXPECT_EQ(o.precision, "fp32");
   EXPECT_EQ(o.steps, 10);
   EXPECT_EQ(o.warmup, 5);
   EXPECT_EQ(o.windows, 3);
@@ -99,6 +100,14 @@ TEST(BenchFlags, DeviceIsCpuCudaOrAuto) {
   const std::string e = error_of({"--model", "dcgan28", "--device", "gpu"});
   EXPECT_NE(e.find("--device"), std::string::npos) << e;
   EXPECT_NE(e.find("cuda"), std::string::npos) << e;
+}
+
+TEST(BenchFlags, PrecisionIsFp32Tf32OrBf16) {
+  for (const char* p : {"fp32", "tf32", "bf16"})
+    EXPECT_EQ(parse({"--model", "dcgan28", "--precision", p}).precision, p);
+  const std::string e = error_of({"--model", "dcgan28", "--precision", "fp16"});
+  EXPECT_NE(e.find("--precision"), std::string::npos) << e;
+  EXPECT_NE(e.find("bf16"), std::string::npos) << e;
 }
 
 // Each error names the flag and says what is accepted.

@@ -89,6 +89,23 @@ TEST(Experiment, BadOverridesAndKeysAreErrorsThatNameThem) {
                   {"ae.yaml:", "trainer.kind", "autoencoder"});
 }
 
+TEST(Experiment, PrecisionKeyIsFp32UnlessSetAndStrict) {
+  EXPECT_EQ(parse_experiment(kAutoencoder, "ae.yaml").precision, Precision::kFp32);
+  EXPECT_EQ(parse_experiment(std::string(kAutoencoder) + "precision: bf16\n", "ae.yaml").precision,
+            Precision::kBf16);
+  const Experiment tf32 =
+      parse_experiment(kAutoencoder, "ae.yaml", {parse_override("precision=tf32")});
+  EXPECT_EQ(tf32.precision, Precision::kTf32);
+  EXPECT_EQ(parse_experiment(tf32.resolved_yaml, "config.yaml").precision, Precision::kTf32);
+  expect_contains(error_of([] {
+                    parse_experiment(std::string(kAutoencoder) + "precision: bf61\n", "ae.yaml");
+                  }),
+                  {"ae.yaml:", "precision", "fp32", "tf32", "bf16"});
+  expect_contains(
+      error_of([] { parse_experiment(std::string(kAutoencoder) + "precison: bf16\n", "ae.yaml"); }),
+      {"precison", "did you mean 'precision'"});
+}
+
 TEST(Schedule, FactorsOfEachKind) {
   ScheduleConfig c;
   EXPECT_EQ(schedule_factor(c, 5, 100, 10), 1.0);

@@ -25,6 +25,14 @@ const std::vector<KeyMeaning>& key_meanings() {
        "Under mpirun or srun each rank takes GPU local_rank % (GPUs on its node); hide GPUs with "
        "CUDA_VISIBLE_DEVICES. A run may continue (--resume) on another device than the one it "
        "started on."},
+      {"", "precision", "",
+       "The precision of the matrix products of dense and convolution layers: `fp32` (fp32 "
+       "throughout, also on a GPU: no TF32), `tf32` (their operands rounded to TF32, the tensor "
+       "cores' TF32 mode) or `bf16` (operands rounded to bfloat16). Sums, outputs, activations, "
+       "BatchNorm, losses and the optimizer stay fp32, and so do the parameters and gradients "
+       "(master weights), so a run may continue (--resume) at another precision. The CPU "
+       "computes tf32 and bf16 by rounding the operands before its fp32 products (slower than "
+       "fp32 there; docs/gpu.md, Precision)."},
       {"", "data", "", "The training and test shards."},
       {"", "distributed", "", "How the ranks talk; the defaults suit one node and many."},
       {"", "checkpoint", "", "When checkpoints are written and how many are kept."},

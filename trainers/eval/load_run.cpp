@@ -42,7 +42,8 @@ std::unique_ptr<LoadedRun> load_run(const std::string& path_or_dir, const std::s
                            .test = run->data.get(),
                            .data = &run->experiment.data,
                            .parallel = ParallelOptions{},
-                           .device = run->device};
+                           .device = run->device,
+                           .precision = run->experiment.precision};
   run->trainer = run->experiment.trainer->build(ctx);
   run->trainer->register_state(run->state);
   if (!initial_weights) read_checkpoint(run->checkpoint, run->state);

@@ -15,6 +15,7 @@ class AutoencoderTrainer final : public Trainer {
  public:
   AutoencoderTrainer(const AutoencoderConfig& c, const TrainerContext& ctx)
       : model_(c.model.build(ctx.seed, ctx.device)) {
+    model_.set_precision(ctx.precision);
     ReconstructionPhaseOptions o;
     o.name = "train";
     o.epochs = c.epochs;

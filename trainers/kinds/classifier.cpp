@@ -12,6 +12,7 @@ class ClassifierTrainer final : public Trainer {
  public:
   ClassifierTrainer(const ClassifierConfig& c, const TrainerContext& ctx)
       : model_(c.model.build(ctx.seed, ctx.device)) {
+    model_.set_precision(ctx.precision);
     phase_ = std::make_unique<ClassifierPhase>("train", c.epochs, model_, c.optimizer(), ctx);
   }
   std::vector<Phase*> phases() override { return {phase_.get()}; }

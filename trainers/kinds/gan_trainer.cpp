@@ -54,6 +54,8 @@ GanTrainer::GanTrainer(const GanConfig& config, const TrainerContext& ctx)
       opt_g_(config.make_opt_g()),
       opt_d_(config.make_opt_d()),
       phase_(*this) {
+  g_.set_precision(ctx.precision);
+  d_.set_precision(ctx.precision);
   if (c_.init == GanInit::kDcgan) {
     dcgan_init(g_, ctx.seed);
     dcgan_init(d_, ctx.seed + 1);

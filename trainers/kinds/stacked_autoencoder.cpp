@@ -19,10 +19,14 @@ uint64_t net_seed(uint64_t seed, int which) {
 StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx) : c_(c) {
   const int K = static_cast<int>(c_.blocks.size());
   prefixes_.resize(K);
+  const auto built = [&ctx](std::unique_ptr<Sequential> net) {
+    net->set_precision(ctx.precision);
+    return net;
+  };
   for (int k = 0; k < K; ++k) {
     int code_layer = 0;
-    stages_.push_back(build_stage(c_, k, net_seed(ctx.seed, k), &code_layer, ctx.device));
-    if (k > 0) prefixes_[k] = build_encoder(c_, k, net_seed(ctx.seed, 100 + k), ctx.device);
+    stages_.push_back(built(build_stage(c_, k, net_seed(ctx.seed, k), &code_layer, ctx.device)));
+    if (k > 0) prefixes_[k] = built(build_encoder(c_, k, net_seed(ctx.seed, 100 + k), ctx.device));
     const StageOptions& s = c_.stages[k];
     ReconstructionPhaseOptions o;
     o.name = "pretrain_" + std::to_string(k + 1);
@@ -40,8 +44,8 @@ StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx
     }
   }
 
-  stack_ = build_stack(c_, c_.finetune.dropout, net_seed(ctx.seed, 200), ctx.device);
-  encoder_ = build_encoder(c_, K, net_seed(ctx.seed, 201), ctx.device);
+  stack_ = built(build_stack(c_, c_.finetune.dropout, net_seed(ctx.seed, 200), ctx.device));
+  encoder_ = built(build_encoder(c_, K, net_seed(ctx.seed, 201), ctx.device));
   ReconstructionPhaseOptions fo;
   fo.name = "finetune";
   fo.epochs = c_.finetune.epochs;
@@ -54,8 +58,8 @@ StackedTrainer::StackedTrainer(const StackedConfig& c, const TrainerContext& ctx
 
   if (c_.supervised) {
     classifier_ =
-        build_classifier(c_, c_.supervised->classes, c_.supervised->dropout,
-                         c_.supervised->input_dropout, net_seed(ctx.seed, 300), ctx.device);
+        built(build_classifier(c_, c_.supervised->classes, c_.supervised->dropout,
+                               c_.supervised->input_dropout, net_seed(ctx.seed, 300), ctx.device));
     supervised_ = std::make_unique<ClassifierPhase>("supervised", c_.supervised->epochs,
                                                     *classifier_, c_.supervised->optimizer(), ctx);
     supervised_->set_on_begin([this](bool fresh) {

@@ -58,7 +58,8 @@ void prepare(RunState& r) {
                            dc.test.empty() ? nullptr : &r.test,
                            &r.data,
                            e.distributed.parallel,
-                           r.device};
+                           r.device,
+                           e.precision};
   r.trainer = e.trainer->build(ctx);
   r.phases = r.trainer->phases();
   for (Phase* p : r.phases)
@@ -139,8 +140,8 @@ void open_run_folder(RunState& r) {
   std::printf("run folder: %s; %d rank(s) (%s), global batch %lld\n", dir.c_str(), r.comm.size(),
               r.comm.name().c_str(), static_cast<long long>(e.batch_size));
   std::printf("cpu: %s\n", r.threads.describe().c_str());
-  std::printf("device: %s (device: %s)\n", describe_device(r.device).c_str(),
-              device_request_name(e.device));
+  std::printf("device: %s (device: %s), precision: %s\n", describe_device(r.device).c_str(),
+              device_request_name(e.device), precision_name(e.precision));
   if (!cleared.empty()) std::printf("%s\n", cleared.c_str());
   if (r.resumed)
     std::printf("resuming from %s: phase %lld, epoch %lld, step %lld (written by %d rank(s))\n",

@@ -8,6 +8,12 @@
 //   parameters after 10 steps    ||p_gpu - p_cpu|| <= 2e-2 ||p_cpu - p_0||  (the norm of what the
 //                                10 Adam steps moved; Adam's early steps are near sign(g) lr, so
 //                                a gradient component near zero may move differently)
+// At tf32 and bf16 (sae_finetune: dense; dcgan28: the convolutions), the GPU against the CPU's
+// emulation of the same precision (core/precision.h), looser: an operand a step's earlier
+// differences move across a rounding boundary changes by one bf16 or TF32 step, and a TF32 kernel
+// may round operands otherwise than the emulation (truncating):
+//   bf16  losses 5e-3 |cpu| + 1e-4, parameters 5e-2 of the move
+//   tf32  losses 1e-2 |cpu| + 1e-4, parameters 1e-1 of the move
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,6 +24,7 @@
 #include "bench/models.h"
 #include "bench/step.h"
 #include "core/backend.h"
+#include "core/precision.h"
 
 namespace strata::bench {
 namespace {
@@ -42,9 +49,10 @@ struct Trained {
   std::vector<std::vector<float>> initial, final;
 };
 
-Trained train(const ModelInfo& info, Device device) {
+Trained train(const ModelInfo& info, Device device, Precision precision = Precision::kFp32) {
   StepParallel par;
   par.device = device;
+  par.precision = precision;
   std::unique_ptr<TrainStep> step = make_train_step(info, info.batch, 7, par);
   ResidentData data(info, step->sample_shape(), info.batch, 2, 11, device);
   Trained t;
@@ -94,6 +102,36 @@ TEST_P(BenchModelOnGpu, TwoGpuRunsGiveTheSameBits) {
     EXPECT_EQ(a.losses[s].d_loss, b.losses[s].d_loss) << "step " << s;
   }
   for (size_t n = 0; n < a.final.size(); ++n) EXPECT_EQ(a.final[n], b.final[n]) << "network " << n;
+}
+
+TEST(BenchModelsOnGpu, TenStepsAtTf32AndBf16MatchTheCpusEmulation) {
+  for (const char* name : {"sae_finetune", "dcgan28"})
+    for (Precision p : {Precision::kBf16, Precision::kTf32}) {
+      const ModelInfo& info = find_model(name);
+      const std::string at = std::string(name) + " at " + precision_name(p);
+      const double loss_rtol = p == Precision::kBf16 ? 5e-3 : 1e-2;
+      const double param_rtol = p == Precision::kBf16 ? 5e-2 : 1e-1;
+      const Trained cpu = train(info, Device::cpu(), p), gpu = train(info, kGpu, p);
+      for (int s = 0; s < kSteps; ++s) {
+        EXPECT_NEAR(gpu.losses[s].loss, cpu.losses[s].loss,
+                    loss_rtol * std::fabs(cpu.losses[s].loss) + 1e-4)
+            << at << ", step " << s;
+        EXPECT_NEAR(gpu.losses[s].d_loss, cpu.losses[s].d_loss,
+                    loss_rtol * std::fabs(cpu.losses[s].d_loss) + 1e-4)
+            << at << ", step " << s;
+      }
+      for (size_t n = 0; n < cpu.final.size(); ++n) {
+        const double moved = distance(cpu.final[n], cpu.initial[n]);
+        const double off = distance(gpu.final[n], cpu.final[n]);
+        EXPECT_LE(off, param_rtol * moved)
+            << at << ", network " << n << ": moved " << moved << ", GPU off by " << off;
+        std::printf("%s network %zu: moved %.6g, GPU - CPU %.3g (%.2e of the move)\n", at.c_str(),
+                    n, moved, off, off / moved);
+      }
+      const Trained again = train(info, kGpu, p);
+      for (size_t n = 0; n < gpu.final.size(); ++n)
+        EXPECT_EQ(again.final[n], gpu.final[n]) << at << ", network " << n << ": not deterministic";
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, BenchModelOnGpu,

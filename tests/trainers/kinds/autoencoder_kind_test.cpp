@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "core/optim/optimizer.h"
 #include "tests/trainers/kinds/kinds_test_util.h"
@@ -51,6 +52,24 @@ TEST(AutoencoderKind, TrainLowersLoss) {
   }
   EXPECT_LT(metric(m, "loss"), 0.5 * first);
   EXPECT_NE(built->trainer->network("autoencoder"), nullptr);
+}
+
+// The context's precision reaches the kind's networks: at bf16 the network computes other values
+// than at fp32 from the same weights and batch.
+TEST(AutoencoderKind, NetworksTakeTheContextsPrecision) {
+  auto spec = parse_kind(kPlain);
+  const Batch b = separable_batch(16, 4, 2);
+  std::vector<std::vector<float>> outputs;
+  for (Precision p : {Precision::kFp32, Precision::kBf16, Precision::kFp32}) {
+    auto built = build_kind(*spec, 16, 3, p);
+    Sequential& net = *built->trainer->network("autoencoder");
+    StepContext ctx;
+    ctx.training = false;
+    const Tensor& y = net.forward(b.images, ctx);
+    outputs.emplace_back(y.data(), y.data() + y.numel());
+  }
+  EXPECT_NE(outputs[0], outputs[1]);
+  EXPECT_EQ(outputs[0], outputs[2]);
 }
 
 TEST(ClassifierKind, AccuracyRises) {

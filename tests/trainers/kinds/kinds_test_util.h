@@ -40,7 +40,8 @@ struct Built {
 };
 
 inline std::unique_ptr<Built> build_kind(const TrainerSpec& spec, int64_t batch = 16,
-                                         uint64_t seed = 3) {
+                                         uint64_t seed = 3,
+                                         Precision precision = Precision::kFp32) {
   auto b = std::make_unique<Built>();
   TrainerContext ctx{.comm = b->comm,
                      .seed = seed,
@@ -48,7 +49,8 @@ inline std::unique_ptr<Built> build_kind(const TrainerSpec& spec, int64_t batch 
                      .train = nullptr,
                      .test = nullptr,
                      .data = nullptr,
-                     .parallel = {}};
+                     .parallel = {},
+                     .precision = precision};
   b->trainer = spec.build(ctx);
   return b;
 }

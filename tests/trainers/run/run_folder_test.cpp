@@ -96,6 +96,8 @@ TEST(RunFolder, ResumeContinuesTheCheckpointAndDropsLaterRecords) {
   // The checkpoint's own experiment is checked, whatever config.yaml says.
   expect_contains(error_of([&] { plan_run_start(run, "auto", "seed: 2\ntrainer: {epochs: 2}\n"); }),
                   {"the checkpoint", "step-000000010.h5", "seed: 1 -> 2"});
+  // The checkpoint holds fp32 values: the precision may change on resume.
+  EXPECT_FALSE(plan_run_start(run, "auto", kYaml + "precision: bf16\n").start_over);
   const std::string said = begin_run_folder(run, s, kYaml, 10);
   EXPECT_NE(said.find("dropped 2 record(s) after step 10"), std::string::npos) << said;
   EXPECT_EQ(read_text(run + "/metrics.jsonl"),
