@@ -103,6 +103,7 @@ Experiment parse_root(YAML::Node root, const std::string& file_name) {
   e.device = parse_device_request(config.get_choice_or("device", {"auto", "cpu", "cuda"}, "auto"));
   e.precision =
       parse_precision(config.get_choice_or("precision", {"fp32", "tf32", "bf16"}, "fp32"));
+  e.cuda_graphs = config.get_bool_or("cuda_graphs", true);
   const YamlMap data = config.get_map("data");
   e.scale_given = data.has("scale");
   e.data = parse_data_config(data);

@@ -4,8 +4,9 @@
 //   seed: 1
 //   device: auto              auto | cpu | cuda (core/device_select.h)
 //   precision: fp32           fp32 | tf32 | bf16 (core/precision.h)
-//   data: {...}               core/config/data_config.h
-//   trainer:                  kind: autoencoder | stacked_autoencoder | gan | classifier,
+//   cuda_graphs: true         each training step captured as a CUDA graph on a GPU
+//   (core/step_graph.h) data: {...}               core/config/data_config.h trainer: kind:
+//   autoencoder | stacked_autoencoder | gan | classifier,
 //     kind: ...               batch_size (the global batch), and the kind's own keys
 //     batch_size: 256
 //   model: {...}              autoencoder, stacked_autoencoder, classifier
@@ -52,6 +53,7 @@ struct Experiment {
   uint64_t seed = 1;
   DeviceRequest device = DeviceRequest::kAuto;  // `device`: auto | cpu | cuda
   Precision precision = Precision::kFp32;       // `precision`: fp32 | tf32 | bf16
+  bool cuda_graphs = true;  // `cuda_graphs`: capture and replay training steps on a GPU
   DataConfig data;
   bool scale_given = false;  // data.scale was in the file (else the kind's default)
   DistributedConfig distributed;

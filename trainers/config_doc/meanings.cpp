@@ -33,6 +33,12 @@ const std::vector<KeyMeaning>& key_meanings() {
        "(master weights), so a run may continue (--resume) at another precision. The CPU "
        "computes tf32 and bf16 by rounding the operands before its fp32 products (slower than "
        "fp32 there; docs/gpu.md, Precision)."},
+      {"", "cuda_graphs", "",
+       "On a GPU, capture each phase's whole training step once as a CUDA graph and replay it "
+       "(forward, losses, backward, the NCCL all-reduces, the optimizer): the same values bit for "
+       "bit, without the per-kernel launch cost. Used with one rank or the NCCL backend; steps "
+       "under the MPI backend, and on the CPU, run eagerly whatever this says. false runs every "
+       "step eagerly (to debug). May change on --resume (docs/gpu.md, Whole-step CUDA graphs)."},
       {"", "data", "", "The training and test shards."},
       {"", "distributed", "", "How the ranks talk; the defaults suit one node and many."},
       {"", "checkpoint", "", "When checkpoints are written and how many are kept."},

@@ -58,6 +58,7 @@ int64_t step_of_record(const std::string& line) {
 const std::vector<std::string>& keys_free_on_resume() {
   static const std::vector<std::string> keys = {"device",
                                                 "precision",
+                                                "cuda_graphs",
                                                 "data.train",
                                                 "data.test",
                                                 "data.prefetch",
