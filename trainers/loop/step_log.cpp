@@ -23,8 +23,8 @@ void StepLog::check() {
   const StepAccumulator::Sums& s = *checked_;
   STRATA_CHECK(s.bad_step < 0, "the " << values_->slot_name(s.bad_slot) << " became " << s.bad_value
                                       << " at step " << s.bad_step
-                                      << " (found at the next logging step or checkpoint, before "
-                                         "anything was saved); "
+                                      << " (found when the window's values were read back; nothing "
+                                         "after that step was saved); "
                                       << values_->hint());
 }
 
