@@ -22,12 +22,25 @@ STRATA_HD inline bool finite_value(float x) {
   return (bits & 0x7f800000u) != 0x7f800000u;
 }
 
-// The logged value i of one step: the mean, in double, of its slots (added in order from 0.0,
-// divided by their count; one slot gives its value exactly).
-STRATA_HD inline double step_value(const StepValueLayout& l, const float* slots, int i) {
+// A loop over the logged values unrolled on the GPU, so that the layout's arrays are read at fixed
+// offsets of the kernel's parameters (indexed at run time, they would be copied to local memory).
+#if defined(__CUDA_ARCH__)
+#define STRATA_UNROLL_VALUES _Pragma("unroll")
+#else
+#define STRATA_UNROLL_VALUES
+#endif
+
+// A logged value of one step from its run of slots: the mean, in double, of `count` slots added
+// in order from 0.0 and divided by their count (one slot gives its value exactly).
+STRATA_HD inline double step_value(const float* first, int count) {
   double v = 0.0;
-  for (int j = 0; j < l.count[i]; ++j) v = add_rn(v, static_cast<double>(slots[l.first[i] + j]));
-  return v / static_cast<double>(l.count[i]);
+  for (int j = 0; j < count; ++j) v = add_rn(v, static_cast<double>(first[j]));
+  return v / static_cast<double>(count);
+}
+
+// Logged value i of layout l.
+STRATA_HD inline double step_value(const StepValueLayout& l, const float* slots, int i) {
+  return step_value(slots + l.first[i], l.count[i]);
 }
 
 // One thread (launched with n = 1): acc[i] += value_i * weight for every logged value, a product
@@ -41,8 +54,11 @@ struct AccumulateStepValuesBody {
   double step;
   double* acc;
   STRATA_HD void operator()(int64_t) const {
-    for (int i = 0; i < layout.values; ++i)
-      acc[i] = add_rn(acc[i], mul_rn(step_value(layout, slots, i), weight));
+    STRATA_UNROLL_VALUES
+    for (int i = 0; i < kMaxStepValues; ++i)
+      if (i < layout.values)
+        acc[i] =
+            add_rn(acc[i], mul_rn(step_value(slots + layout.first[i], layout.count[i]), weight));
     if (acc[layout.values] >= 0.0) return;
     for (int s = 0; s < layout.slots; ++s)
       if (!finite_value(slots[s])) {
