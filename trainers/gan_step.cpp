@@ -21,8 +21,8 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
       seed_(seed),
       d_steps_(d_steps) {
   STRATA_CHECK(
-      d_steps >= 1 && d_steps <= 1000,
-      "d_steps (discriminator steps per generator step) must be in [1, 1000], got " << d_steps);
+      d_steps >= 1,
+      "d_steps (discriminator steps per generator step) must be at least 1, got " << d_steps);
   STRATA_CHECK(g.net().input_sample_shape() == z_sample,
                "the generator takes " << g.net().input_sample_shape().str()
                                       << " but the latent vector is " << z_sample.str());
