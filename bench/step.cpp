@@ -30,11 +30,15 @@ AutoencoderStep::AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t 
   net_.set_precision(par.precision);
 }
 
-StepLosses AutoencoderStep::run(const Tensor& real, uint64_t step) {
+void AutoencoderStep::run(const Tensor& real, uint64_t step) {
   STRATA_CHECK(real.dim(0) == batch_, "batch of " << real.dim(0) << " samples; this step was set "
                                                   << "up for " << batch_);
+  step_.run(real, position(comm_, batch_, step));
+}
+
+StepLosses AutoencoderStep::losses() const {
   StepLosses out;
-  out.loss = step_.run(real, position(comm_, batch_, step));
+  out.loss = step_.last_mse();
   return out;
 }
 
@@ -53,12 +57,17 @@ GanStep::GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const Step
   gan_.d.set_precision(par.precision);
 }
 
-StepLosses GanStep::run(const Tensor& real, uint64_t step) {
+void GanStep::run(const Tensor& real, uint64_t step) {
   STRATA_CHECK(real.dim(0) == batch_, "batch of " << real.dim(0) << " samples; this step was set "
                                                   << "up for " << batch_);
+  step_.d_step(real, position(comm_, batch_, step));
+  step_.g_step();
+}
+
+StepLosses GanStep::losses() const {
   StepLosses out;
-  out.d_loss = step_.d_step(real, position(comm_, batch_, step));
-  out.loss = step_.g_step();
+  out.d_loss = step_.last_d_loss();
+  out.loss = step_.last_g_loss();
   return out;
 }
 

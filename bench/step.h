@@ -30,8 +30,11 @@ class TrainStep {
   virtual ~TrainStep() = default;
   // The shape of one sample of real data ({784} or an image).
   virtual Shape sample_shape() const = 0;
-  // Trains on `real` ([batch, sample...]); `step` keys the random draws.
-  virtual StepLosses run(const Tensor& real, uint64_t step) = 0;
+  // Trains on `real` ([batch, sample...]); `step` keys the random draws. Reads nothing back:
+  // the step's values stay on the device.
+  virtual void run(const Tensor& real, uint64_t step) = 0;
+  // The last step's losses on the host (one copy from a device, which waits for the step).
+  virtual StepLosses losses() const = 0;
 };
 
 // The data-parallel side: with a communicator of several ranks, `batch` is this rank's share and
@@ -48,7 +51,8 @@ class AutoencoderStep final : public TrainStep {
   AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t seed,
                   const StepParallel& par = {});
   Shape sample_shape() const override { return net_.input_sample_shape(); }
-  StepLosses run(const Tensor& real, uint64_t step) override;
+  void run(const Tensor& real, uint64_t step) override;
+  StepLosses losses() const override;
   Sequential& net() { return net_; }
 
  private:
@@ -65,7 +69,8 @@ class GanStep final : public TrainStep {
  public:
   GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const StepParallel& par = {});
   Shape sample_shape() const override { return gan_.image_sample; }
-  StepLosses run(const Tensor& real, uint64_t step) override;
+  void run(const Tensor& real, uint64_t step) override;
+  StepLosses losses() const override;
   Gan& gan() { return gan_; }
 
  private:

@@ -2,12 +2,11 @@
 // sparsity hook, reduction around backward.
 #include "trainers/autoencoder_step.h"
 
-#include <cmath>
-
 #include "core/error.h"
 #include "core/ops/corruption.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/fill.h"
+#include "core/ops/step_values.h"
 #include "trainers/device_input.h"
 
 namespace strata {
@@ -42,6 +41,16 @@ AutoencoderStep::AutoencoderStep(ParallelNet& net, Optimizer& opt, const Autoenc
       });
     });
   }
+  // loss = mse + sparsity; without a penalty the loss is the MSE's slot itself.
+  mse_slot_ = values_.add_slots("mse");
+  if (penalty_) {
+    sparsity_slot_ = values_.add_slots("sparsity");
+    loss_slot_ = values_.add_slots("loss");
+  }
+  values_.log("loss", penalty_ ? loss_slot_ : mse_slot_);
+  values_.log("mse", mse_slot_);
+  if (penalty_) values_.log("sparsity", sparsity_slot_);
+  values_.place(m.device());
 }
 
 const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos) {
@@ -64,8 +73,7 @@ const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos
   return noisy_;
 }
 
-AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& batch,
-                                                     const BatchPosition& pos) {
+const StepValues& AutoencoderStep::compute_grads(const Tensor& batch, const BatchPosition& pos) {
   const int64_t n = batch.dim(0);
   STRATA_CHECK(
       n > 0 && n <= pos.global_batch,
@@ -78,25 +86,29 @@ AutoencoderStepResult AutoencoderStep::compute_grads(const Tensor& batch,
   m.zero_grads();
   const Tensor& y = m.forward(in, ctx);
   const Tensor target = x.reshaped(y.shape());  // reconstruct the clean input
-  AutoencoderStepResult r;
-  r.mse = mse_.forward_backward(y, target, dy_);
-  if (penalty_) r.sparsity = penalty_->value(m.activation(o_.sparsity->layer), pos.global_batch);
-  STRATA_CHECK(std::isfinite(r.mse) && std::isfinite(r.sparsity),
-               "the loss became " << r.mse << " (sparsity " << r.sparsity << ") at step "
-                                  << pos.step << "; lower optimizer.lr");
+  values_.place(m.device());
+  mse_.forward_backward_to(y, target, dy_, values_.slot(mse_slot_));
+  if (penalty_) {
+    penalty_->value_to(m.activation(o_.sparsity->layer), pos.global_batch,
+                       values_.slot(sparsity_slot_));
+    dispatch(m.backend(), [&](auto& be) {
+      add_values(be, values_.slot(mse_slot_), values_.slot(sparsity_slot_),
+                 values_.slot(loss_slot_));
+    });
+  }
   penalty_scale_ = ParallelNet::grad_scale(n, pos.global_batch);
   scale_grad(dy_, penalty_scale_);
   pnet_.reduce_next_backward();
   m.backward(dy_, ctx, false);
   pnet_.finish_reduce();
-  return r;
+  return values_;
 }
 
-AutoencoderStepResult AutoencoderStep::run_full(const Tensor& x, const BatchPosition& pos) {
-  const AutoencoderStepResult r = compute_grads(x, pos);
+const StepValues& AutoencoderStep::run(const Tensor& x, const BatchPosition& pos) {
+  compute_grads(x, pos);
   Sequential& m = pnet_.net();
   opt_.step(m.params(), m.grads());
-  return r;
+  return values_;
 }
 
 }  // namespace strata

@@ -13,6 +13,10 @@
 // penalty is a mean over samples and therefore exact over ranks; the KL penalty takes its mean
 // activations over the global batch (the column sums summed over ranks, divided by the step's
 // global batch size), so it too is the one-rank penalty (up to rounding) whatever the split.
+//
+// The step's values stay on the network's device (trainers/step_values.h): "loss" (MSE plus the
+// penalty, a float sum), "mse" and, with a penalty, "sparsity". Nothing is read back, and a
+// non-finite value is found where the loop reads the sums (trainers/loop/step_log.h).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +26,7 @@
 #include "core/losses/penalties.h"
 #include "core/optim/optimizer.h"
 #include "trainers/parallel_net.h"
+#include "trainers/step_values.h"
 
 namespace strata {
 
@@ -45,24 +50,20 @@ struct AutoencoderStepOptions {
   std::optional<SparsityTarget> sparsity = std::nullopt;
 };
 
-// What a step measured on this rank's samples.
-struct AutoencoderStepResult {
-  float mse = 0;
-  float sparsity = 0;  // the penalty's value (0 without one)
-};
-
 class AutoencoderStep {
  public:
   AutoencoderStep(ParallelNet& net, Optimizer& opt, const AutoencoderStepOptions& o);
   AutoencoderStep(const AutoencoderStep&) = delete;
   AutoencoderStep& operator=(const AutoencoderStep&) = delete;
   // x: this rank's samples [n, sample...], on the network's device or the host (then copied
-  // there); returns the reconstruction MSE of this rank's samples.
-  float run(const Tensor& x, const BatchPosition& pos) { return run_full(x, pos).mse; }
-  AutoencoderStepResult run_full(const Tensor& x, const BatchPosition& pos);
+  // there); returns the values of this rank's samples, on the device (values()).
+  const StepValues& run(const Tensor& x, const BatchPosition& pos);
   // Everything but the optimizer step: afterwards net().grads() holds the gradient of the global
   // batch's mean loss (reduced over ranks). Tests compare it across batch splits.
-  AutoencoderStepResult compute_grads(const Tensor& x, const BatchPosition& pos);
+  const StepValues& compute_grads(const Tensor& x, const BatchPosition& pos);
+  const StepValues& values() const { return values_; }
+  // The last step's MSE on the host (one copy from a device): for tests and tools.
+  float last_mse() const { return values_.read_slots()[static_cast<size_t>(mse_slot_)]; }
   // The factor the sparsity hook applied in the last backward (n / N).
   float last_penalty_scale() const { return penalty_scale_; }
 
@@ -75,6 +76,8 @@ class AutoencoderStep {
   MSELoss mse_;
   std::optional<SparsityPenalty> penalty_;
   float penalty_scale_ = 1.0f;
+  StepValues values_{"lower optimizer.lr"};
+  int mse_slot_ = 0, sparsity_slot_ = -1, loss_slot_ = -1;
   int64_t penalty_global_batch_ = 0;      // the step's global batch, for the KL means over ranks
   Tensor x_, noisy_, dy_, penalty_grad_;  // on the network's device
 };

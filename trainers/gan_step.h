@@ -15,6 +15,10 @@
 // (and the bench), 1 = the fixed z of the sample grids (step 0), 2 = the generated images of
 // `strata eval`, 16 + j = D step j >= 1 of a training step.
 // One-sided label smoothing s: D's target for real samples is 1 - s (fakes stay 0, G's target 1).
+//
+// The steps' values stay on the networks' device (trainers/step_values.h), nothing is read back:
+// "d_loss" (D's loss on real plus D's loss on fake, a float sum), "d_real" and "d_fake" (the mean
+// sigmoid of D's logits on real and fake samples), each the mean over the k D steps, and "g_loss".
 #pragma once
 
 #include <cstdint>
@@ -22,16 +26,11 @@
 #include "core/tensor.h"
 
 #include "core/losses/loss.h"
-#include "core/losses/scalar.h"
 #include "core/optim/optimizer.h"
 #include "trainers/parallel_net.h"
+#include "trainers/step_values.h"
 
 namespace strata {
-
-struct GanLosses {
-  float d_loss = 0.0f;  // D's loss on real plus D's loss on fake (this rank's samples)
-  float g_loss = 0.0f;  // the generator's non-saturating loss
-};
 
 inline constexpr uint32_t kLatentSampleGrid = 1;  // the fixed z of the sample grids
 inline constexpr uint32_t kLatentEval = 2;        // strata eval's generated images
@@ -48,28 +47,34 @@ void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, ui
 class GanStep {
  public:
   // z_sample: the shape of one latent vector ({100} or {100, 1, 1}). G and D live on one device,
-  // where the step keeps its latent vectors and targets.
+  // where the step keeps its latent vectors, targets and values. d_steps: D steps per G step.
   GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& opt_d, const Shape& z_sample,
-          uint64_t seed);
+          uint64_t seed, int d_steps = 1);
   // real: this rank's samples (on the networks' device, or the host: then copied there); d_index:
-  // which of the step's D steps (keys its z). Returns D's loss.
-  float d_step(const Tensor& real, const BatchPosition& pos, int d_index = 0);
-  // Trains G on the fake of the last d_step (same batch size and position). Returns G's loss.
-  float g_step();
+  // which of the step's D steps (keys its z and its slots of values()).
+  void d_step(const Tensor& real, const BatchPosition& pos, int d_index = 0);
+  // Trains G on the fake of the last d_step (same batch size and position).
+  void g_step();
+  // The values of the last training step (every D step and the G step), on the device.
+  const StepValues& values() const { return values_; }
 
   const Tensor& latent() const { return z_; }
   // One-sided label smoothing: D's target for real samples becomes 1 - s (s in [0, 1)).
   void set_label_smoothing(float s);
   float label_smoothing() const { return smoothing_; }
-  // Mean sigmoid(D(x)) of the last d_step's real and fake samples (this rank's).
-  float last_d_real() const { return d_real_; }
-  float last_d_fake() const { return d_fake_; }
+  // Mean sigmoid(D(x)) of the last d_step's real and fake samples (this rank's), and that step's
+  // and the last g_step's losses, on the host (one copy from a device): for tests and tools.
+  float last_d_real() const { return read_slot(d_real_slot_ + d_index_); }
+  float last_d_fake() const { return read_slot(d_fake_slot_ + d_index_); }
+  float last_d_loss() const { return read_slot(d_loss_slot_ + d_index_); }
+  float last_g_loss() const { return read_slot(g_loss_slot_); }
 
  private:
   void draw_latent(int64_t n, const BatchPosition& pos, int d_index);
   void size_labels(const Shape& logits);
-  // The mean of sigmoid(logits), computed on their device and read back.
-  float mean_sigmoid(const Tensor& logits);
+  // The mean of sigmoid(logits) into *out, on their device.
+  void mean_sigmoid(const Tensor& logits, float* out);
+  float read_slot(int s) const { return values_.read_slots()[static_cast<size_t>(s)]; }
 
   ParallelNet& g_;
   ParallelNet& d_;
@@ -84,8 +89,10 @@ class GanStep {
   BatchPosition pos_;
   float scale_ = 1.0f;
   float smoothing_ = 0.0f;
-  float d_real_ = 0.0f, d_fake_ = 0.0f;
-  DeviceScalar mean_;  // mean_sigmoid's result
+  int d_steps_ = 1, d_index_ = 0;
+  StepValues values_{"lower the optimizer's lr"};
+  int d_loss_slot_ = 0, g_loss_slot_ = 0, d_real_slot_ = 0, d_fake_slot_ = 0;
+  Tensor parts_;  // D's losses on real and fake of a D step, on the device
 };
 
 }  // namespace strata

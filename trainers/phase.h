@@ -24,6 +24,7 @@
 #include "distributed/communicator.h"
 #include "trainers/parallel_net.h"
 #include "trainers/state.h"
+#include "trainers/step_values.h"
 
 namespace strata {
 
@@ -61,9 +62,11 @@ class Phase {
   // phases, e.g. stacking pretrained encoders); false: a resumed run re-enters it and the
   // checkpoint has restored (or will restore) every tensor, so nothing may be re-initialised.
   virtual void begin(bool fresh) { (void)fresh; }
-  // One training step on this rank's share of the global batch. Collective (reducers).
-  // The returned values are this rank's; the loop averages them over ranks for logging.
-  virtual Metrics step(const Batch& batch, const BatchPosition& pos) = 0;
+  // One training step on this rank's share of the global batch. Collective (reducers). Reads
+  // nothing back from the device: the returned values are this rank's, on the device, the same
+  // object with the same layout every step (valid until the next step); the loop accumulates
+  // them there and averages them over ranks at its logging steps.
+  virtual const StepValues& step(const Batch& batch, const BatchPosition& pos) = 0;
   // At the end of each epoch: evaluation on the test set (collective; every rank takes its share
   // and the results are combined over ranks), e.g. {"test_mse", ...}, {"test_accuracy", ...}.
   virtual Metrics evaluate() { return {}; }

@@ -19,13 +19,17 @@ void check_shapes(const Tensor& pred, const Tensor& target) {
 }  // namespace
 
 float BCEWithLogitsLoss::forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) {
+  forward_backward_to(pred, target, dpred, value_.on(pred.device()));
+  return value_.get();
+}
+
+void BCEWithLogitsLoss::forward_backward_to(const Tensor& pred, const Tensor& target, Tensor& dpred,
+                                            float* value) {
   check_shapes(pred, target);
   prepare_grad(pred, dpred);
-  float* loss = value_.on(pred.device());
   dispatch(backend_for(pred.device()), [&](auto& be) {
-    bce_logits_forward_backward(be, pred.numel(), pred.data(), target.data(), dpred.data(), loss);
+    bce_logits_forward_backward(be, pred.numel(), pred.data(), target.data(), dpred.data(), value);
   });
-  return value_.get();
 }
 
 float BCEWithLogitsLoss::forward(const Tensor& pred, const Tensor& target) {

@@ -2,7 +2,9 @@
 // the gradient do not change with the batch size) and writes dL/dpred. A loss checks its inputs
 // and runs its op (core/ops/mse.h, bce_logits.h, softmax_cross_entropy.h) on the backend of the
 // prediction's device. The target must be on that device too; dpred is made there (reallocated
-// when it lives elsewhere or has another shape).
+// when it lives elsewhere or has another shape). The *_to variants write the loss to `value`, one
+// float on the prediction's device (e.g. a slot of trainers/step_values.h), and read nothing back:
+// a training step uses them; the others return the value on the host (one copy from a device).
 #pragma once
 
 #include "core/losses/scalar.h"
@@ -19,6 +21,9 @@ class Loss {
   virtual float forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) = 0;
   // The loss alone (evaluation).
   virtual float forward(const Tensor& pred, const Tensor& target) = 0;
+  // As forward_backward, the loss written to *value (on pred's device) and not read back.
+  virtual void forward_backward_to(const Tensor& pred, const Tensor& target, Tensor& dpred,
+                                   float* value) = 0;
 
  protected:
   DeviceScalar value_;  // the op writes the loss here, on the prediction's device
@@ -35,6 +40,8 @@ class MSELoss final : public Loss {
   const char* kind() const override { return "mse"; }
   float forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) override;
   float forward(const Tensor& pred, const Tensor& target) override;
+  void forward_backward_to(const Tensor& pred, const Tensor& target, Tensor& dpred,
+                           float* value) override;
 };
 
 // Binary cross-entropy on logits, averaged over every element; target in [0, 1] (same shape as
@@ -44,6 +51,8 @@ class BCEWithLogitsLoss final : public Loss {
   const char* kind() const override { return "bce_logits"; }
   float forward_backward(const Tensor& pred, const Tensor& target, Tensor& dpred) override;
   float forward(const Tensor& pred, const Tensor& target) override;
+  void forward_backward_to(const Tensor& pred, const Tensor& target, Tensor& dpred,
+                           float* value) override;
 };
 
 // Softmax cross-entropy: pred [N, K] logits, target [N] class indices stored as floats
@@ -59,10 +68,14 @@ class SoftmaxCrossEntropyLoss final : public Loss {
   float forward_backward(const Tensor& pred, const Tensor& target, const Tensor& host_target,
                          Tensor& dpred);
   float forward(const Tensor& pred, const Tensor& target) override;
+  void forward_backward_to(const Tensor& pred, const Tensor& target, Tensor& dpred,
+                           float* value) override;
+  void forward_backward_to(const Tensor& pred, const Tensor& target, const Tensor& host_target,
+                           Tensor& dpred, float* value);
 
  private:
-  float checked_forward_backward(const Tensor& pred, const Tensor& target,
-                                 const Tensor* host_target, Tensor& dpred);
+  void checked_forward_backward(const Tensor& pred, const Tensor& target, const Tensor* host_target,
+                                Tensor& dpred, float* value);
   // target's values on the host: target itself, host_target, or a copy in host_copy_.
   const Tensor& host_values(const Tensor& target, const Tensor* host_target);
 

@@ -25,6 +25,8 @@ class SparsityPenalty {
   // this rank's batch is the whole batch. With a CrossRankSum it is required (>= N); without one
   // the KL means are this rank's, whatever it says.
   float value(const Tensor& a, int64_t global_batch);
+  // As value(), the penalty written to *out (one float on a's device) and not read back.
+  void value_to(const Tensor& a, int64_t global_batch, float* out);
   // Adds d(penalty)/da to da (same shape as a).
   void add_grad(const Tensor& a, Tensor& da, int64_t global_batch);
   // Hooks the penalty into `model`'s backward on the output of layer `layer` (global batch 0: for

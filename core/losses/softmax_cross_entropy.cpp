@@ -61,25 +61,37 @@ const Tensor& SoftmaxCrossEntropyLoss::host_values(const Tensor& target,
 
 float SoftmaxCrossEntropyLoss::forward_backward(const Tensor& pred, const Tensor& target,
                                                 Tensor& dpred) {
-  return checked_forward_backward(pred, target, nullptr, dpred);
+  checked_forward_backward(pred, target, nullptr, dpred, value_.on(pred.device()));
+  return value_.get();
 }
 
 float SoftmaxCrossEntropyLoss::forward_backward(const Tensor& pred, const Tensor& target,
                                                 const Tensor& host_target, Tensor& dpred) {
-  return checked_forward_backward(pred, target, &host_target, dpred);
+  checked_forward_backward(pred, target, &host_target, dpred, value_.on(pred.device()));
+  return value_.get();
 }
 
-float SoftmaxCrossEntropyLoss::checked_forward_backward(const Tensor& pred, const Tensor& target,
-                                                        const Tensor* host_target, Tensor& dpred) {
+void SoftmaxCrossEntropyLoss::forward_backward_to(const Tensor& pred, const Tensor& target,
+                                                  Tensor& dpred, float* value) {
+  checked_forward_backward(pred, target, nullptr, dpred, value);
+}
+
+void SoftmaxCrossEntropyLoss::forward_backward_to(const Tensor& pred, const Tensor& target,
+                                                  const Tensor& host_target, Tensor& dpred,
+                                                  float* value) {
+  checked_forward_backward(pred, target, &host_target, dpred, value);
+}
+
+void SoftmaxCrossEntropyLoss::checked_forward_backward(const Tensor& pred, const Tensor& target,
+                                                       const Tensor* host_target, Tensor& dpred,
+                                                       float* value) {
   const int64_t k = check_shapes(pred, target);
   check_class_indices(host_values(target, host_target), k);
   prepare_grad(pred, dpred);
-  float* loss = value_.on(pred.device());
   dispatch(backend_for(pred.device()), [&](auto& be) {
     softmax_cross_entropy_forward_backward(be, pred.dim(0), k, pred.data(), target.data(),
-                                           dpred.data(), loss);
+                                           dpred.data(), value);
   });
-  return value_.get();
 }
 
 float SoftmaxCrossEntropyLoss::forward(const Tensor& pred, const Tensor& target) {

@@ -57,21 +57,24 @@ void SparsityPenalty::means(const Tensor& a, int64_t n, int64_t j, int64_t globa
 }
 
 float SparsityPenalty::value(const Tensor& a, int64_t global_batch) {
+  value_to(a, global_batch, value_.on(a.device()));
+  return value_.get();
+}
+
+void SparsityPenalty::value_to(const Tensor& a, int64_t global_batch, float* out) {
   int64_t n = 0, j = 0;
   dims(a, n, j);
   check_global_batch(sum_, n, global_batch);
   const SparsityArgs args{n, j, o_.rho, o_.weight};
-  float* out = value_.on(a.device());
   if (o_.kind == SparsityOptions::Kind::kL1) {
     dispatch(backend_for(a.device()),
              [&](auto& be) { sparsity_l1_value(be, args, a.data(), out); });
-    return value_.get();
+    return;
   }
   check_rho(o_);
   means(a, n, j, global_batch);
   dispatch(backend_for(a.device()),
            [&](auto& be) { sparsity_kl_value(be, args, rho_hat_.data(), out); });
-  return value_.get();
 }
 
 void SparsityPenalty::add_grad(const Tensor& a, Tensor& da, int64_t global_batch) {

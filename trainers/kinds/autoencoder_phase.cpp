@@ -46,13 +46,9 @@ const Tensor& ReconstructionPhase::input_of(const Tensor& batch_images) {
   return input_;
 }
 
-Metrics ReconstructionPhase::step(const Batch& batch, const BatchPosition& pos) {
+const StepValues& ReconstructionPhase::step(const Batch& batch, const BatchPosition& pos) {
   ensure_prepared();
-  const Tensor& x = input_of(batch.images);
-  const AutoencoderStepResult r = step_->run_full(x, pos);
-  Metrics m = {{"loss", r.mse + r.sparsity}, {"mse", r.mse}};
-  if (o_.step.sparsity) m.emplace_back("sparsity", r.sparsity);
-  return m;
+  return step_->run(input_of(batch.images), pos);
 }
 
 Metrics ReconstructionPhase::evaluate() {

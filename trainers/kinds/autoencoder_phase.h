@@ -40,7 +40,7 @@ class ReconstructionPhase final : public Phase {
   int64_t epochs() const override { return o_.epochs; }
   std::vector<Optimizer*> optimizers() override { return {opt_.get()}; }
   void begin(bool fresh) override;
-  Metrics step(const Batch& batch, const BatchPosition& pos) override;
+  const StepValues& step(const Batch& batch, const BatchPosition& pos) override;
   Metrics evaluate() override;
   void write_samples(const std::string& samples_dir, const std::string& tag) override;
 

@@ -16,10 +16,9 @@ ClassifierPhase::ClassifierPhase(std::string name, int64_t epochs, Sequential& n
   step_ = std::make_unique<ClassifierStep>(*pnet_, *opt_, ctx.seed);
 }
 
-Metrics ClassifierPhase::step(const Batch& batch, const BatchPosition& pos) {
+const StepValues& ClassifierPhase::step(const Batch& batch, const BatchPosition& pos) {
   const Tensor x = batch.images.reshaped(batched(batch.size, net_.input_sample_shape()));
-  const ClassifierStepResult r = step_->run(x, batch.labels, pos, &batch.host_labels);
-  return {{"loss", r.loss}, {"accuracy", r.accuracy}};
+  return step_->run(x, batch.labels, pos, &batch.host_labels);
 }
 
 Metrics ClassifierPhase::evaluate() {

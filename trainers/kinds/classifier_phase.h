@@ -30,7 +30,7 @@ class ClassifierPhase final : public Phase {
   void begin(bool fresh) override {
     if (on_begin_) on_begin_(fresh);
   }
-  Metrics step(const Batch& batch, const BatchPosition& pos) override;
+  const StepValues& step(const Batch& batch, const BatchPosition& pos) override;
   Metrics evaluate() override;
 
   Optimizer& optimizer() { return *opt_; }

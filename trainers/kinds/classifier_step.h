@@ -1,19 +1,17 @@
 // One data-parallel training step of a classifier: forward -> softmax cross-entropy on the batch's
 // labels -> scale the loss gradient by n / N -> backward with the gradient buckets all-reduced as
 // they are produced -> optimizer step. Used by the classifier kind and by the stacked
-// autoencoder's supervised phase.
+// autoencoder's supervised phase. Its values stay on the network's device
+// (trainers/step_values.h): "loss", the mean cross-entropy of this rank's samples, and "accuracy",
+// the fraction of them classified right (core/ops/accuracy.h).
 #pragma once
 
 #include "core/losses/loss.h"
 #include "core/optim/optimizer.h"
 #include "trainers/parallel_net.h"
+#include "trainers/step_values.h"
 
 namespace strata {
-
-struct ClassifierStepResult {
-  float loss = 0;      // mean cross-entropy of this rank's samples
-  float accuracy = 0;  // fraction of this rank's samples classified right
-};
 
 class ClassifierStep {
  public:
@@ -21,19 +19,19 @@ class ClassifierStep {
   // x: [n, sample...]; labels: [n] class indices as floats; each on the network's device or the
   // host (then copied there). The labels are checked on the host: host_labels when the caller has
   // them there (the reader's batch does), else a copy read back from the device.
-  ClassifierStepResult run(const Tensor& x, const Tensor& labels, const BatchPosition& pos,
-                           const Tensor* host_labels = nullptr);
+  const StepValues& run(const Tensor& x, const Tensor& labels, const BatchPosition& pos,
+                        const Tensor* host_labels = nullptr);
+  const StepValues& values() const { return values_; }
 
  private:
   ParallelNet& pnet_;
   Optimizer& opt_;
   uint64_t seed_;
   SoftmaxCrossEntropyLoss loss_;
-  Tensor x_, labels_, dy_;            // on the network's device
-  Tensor host_labels_, host_logits_;  // on the host
+  Tensor x_, labels_, dy_;  // on the network's device
+  Tensor host_labels_;      // on the host
+  StepValues values_{"lower optimizer.lr"};
+  int loss_slot_ = 0, accuracy_slot_ = 0;
 };
-
-// The fraction of rows of logits [n, K] whose largest entry is at labels[i] (both on the host).
-float accuracy(const Tensor& logits, const Tensor& labels);
 
 }  // namespace strata

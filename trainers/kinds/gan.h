@@ -94,7 +94,7 @@ class GanPhase final : public Phase {
   int64_t epochs() const override;
   std::vector<Optimizer*> optimizers() override;
   // d_loss, g_loss, d_real, d_fake (D's values averaged over the d_steps D steps).
-  Metrics step(const Batch& batch, const BatchPosition& pos) override;
+  const StepValues& step(const Batch& batch, const BatchPosition& pos) override;
   // samples_dir/<tag>.png: the fixed-z grid.
   void write_samples(const std::string& samples_dir, const std::string& tag) override;
 

@@ -62,7 +62,7 @@ GanTrainer::GanTrainer(const GanConfig& config, const TrainerContext& ctx)
   }
   pg_ = std::make_unique<ParallelNet>(g_, ctx.comm, ctx.parallel);
   pd_ = std::make_unique<ParallelNet>(d_, ctx.comm, ctx.parallel);
-  step_ = std::make_unique<GanStep>(*pg_, *pd_, *opt_g_, *opt_d_, c_.latent, ctx.seed);
+  step_ = std::make_unique<GanStep>(*pg_, *pd_, *opt_g_, *opt_d_, c_.latent, ctx.seed, c_.d_steps);
   step_->set_label_smoothing(c_.label_smoothing);
 }
 
@@ -93,23 +93,18 @@ std::vector<Optimizer*> GanPhase::optimizers() {
   return {&t_.opt_g(), &t_.opt_d()};
 }
 
-Metrics GanPhase::step(const Batch& batch, const BatchPosition& pos) {
+const StepValues& GanPhase::step(const Batch& batch, const BatchPosition& pos) {
   GanStep& s = t_.gan_step();
   const Shape d_in = t_.discriminator().input_sample_shape();
   STRATA_CHECK(batch.images.numel() == batch.size * d_in.numel(),
                "a batch of " << batch.images.shape().str() << " does not fit the discriminator's "
                              << d_in.str());
   const Tensor real = batch.images.reshaped(batched(batch.size, d_in));
+  // D's values are logged as their means over the k D steps (GanStep's layout).
   const int k = t_.config().d_steps;
-  double d_loss = 0, d_real = 0, d_fake = 0;
-  for (int j = 0; j < k; ++j) {
-    d_loss += s.d_step(real, pos, j);
-    d_real += s.last_d_real();
-    d_fake += s.last_d_fake();
-  }
-  const double g_loss = s.g_step();
-  return {
-      {"d_loss", d_loss / k}, {"g_loss", g_loss}, {"d_real", d_real / k}, {"d_fake", d_fake / k}};
+  for (int j = 0; j < k; ++j) s.d_step(real, pos, j);
+  s.g_step();
+  return s.values();
 }
 
 void GanPhase::write_samples(const std::string& samples_dir, const std::string& tag) {

@@ -1,5 +1,8 @@
 // One phase of a run (run_state.h): its epochs of steps, each followed by logging, stop
-// agreement and checkpoints; each epoch by evaluation, pictures and a checkpoint.
+// agreement and checkpoints; each epoch by evaluation, pictures and a checkpoint. A step's values
+// stay on the device (step_log.h); they are read back at logging steps and checked before
+// anything is saved, so a value that stopped being finite stops the run before a checkpoint
+// holds its parameters.
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -107,10 +110,10 @@ bool run_phase(RunState& r, int64_t p) {
       bp.step = static_cast<uint64_t>(r.pos.global_step);
       bp.sample_offset = b.global_offset;
       bp.global_batch = e.batch_size;
-      const Metrics m = phase.step(b, bp);
+      const StepValues& values = phase.step(b, bp);
+      log.add(values, b.size, r.pos.global_step, reader.last_wait_ms());
       ++r.pos.global_step;
       r.samples_run += b.size;
-      log.add(m, b.size, reader.last_wait_ms());
       const RunPosition next{p, s + 1 == spe ? epoch + 1 : epoch, s + 1 == spe ? 0 : s + 1,
                              r.pos.global_step};
       if (r.o.after_step) r.o.after_step(r.pos.global_step);
@@ -120,11 +123,12 @@ bool run_phase(RunState& r, int64_t p) {
       if ((s + 1) % e.logging.every_steps == 0 || s + 1 == spe)
         log.write(r.pos.global_step, epoch + 1, phase.name());
       if (talk)
-        r.progress->step(step_in_phase + 1, epoch + 1, b.size * r.comm.size(), log.shown(m),
+        r.progress->step(step_in_phase + 1, epoch + 1, b.size * r.comm.size(), log.shown(),
                          reader.last_wait_ms());
 
       // A stop request on any rank stops every rank here, after a checkpoint.
       if (agree_on_stop(r.comm)) {
+        log.check();
         r.save(next);
         if (talk)
           r.progress->line(std::string("stop requested (") +
@@ -136,12 +140,17 @@ bool run_phase(RunState& r, int64_t p) {
         return false;
       }
       if (e.checkpoint.every_steps > 0 && r.pos.global_step % e.checkpoint.every_steps == 0 &&
-          s + 1 != spe)
+          s + 1 != spe) {
+        log.check();
         r.save(next);
+      }
       if (r.root && e.logging.samples_every_steps > 0 &&
-          r.pos.global_step % e.logging.samples_every_steps == 0)
+          r.pos.global_step % e.logging.samples_every_steps == 0) {
+        log.check();
         phase.write_samples(r.samples_dir(), step_tag(phase.name(), r.pos.global_step));
+      }
     }
+    log.check();  // the epoch's last step was a logging step: nothing left to read
     end_epoch(r, phase, p, epoch);
   }
   if (talk) r.progress->end_phase();

@@ -4,32 +4,45 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
+
 namespace strata::loop {
 
-void StepLog::add(const Metrics& m, int64_t n, double wait_ms) {
-  if (sum_.empty()) {
-    sum_ = m;
-    for (auto& kv : sum_) kv.second = 0;
-  }
-  for (size_t i = 0; i < m.size() && i < sum_.size(); ++i) sum_[i].second += m[i].second * n;
+void StepLog::add(const StepValues& v, int64_t n, int64_t step, double wait_ms) {
+  values_ = &v;
+  acc_.add(v, n, step);
+  checked_.reset();
   ++steps_;
   samples_ += n;
   wait_ms_ += wait_ms;
 }
 
+void StepLog::check() {
+  if (checked_ || values_ == nullptr) return;
+  checked_ = acc_.read();
+  const StepAccumulator::Sums& s = *checked_;
+  STRATA_CHECK(s.bad_step < 0, "the " << values_->slot_name(s.bad_slot) << " became " << s.bad_value
+                                      << " at step " << s.bad_step
+                                      << " (found when the window's values were read back; nothing "
+                                         "after that step was saved); "
+                                      << values_->hint());
+}
+
 void StepLog::write(int64_t global_step, int64_t epoch, const std::string& phase) {
+  check();
   // Sums of value * samples and the samples over all ranks: their ratio is the mean over the
   // global batches, exact also when ranks hold different numbers of samples. Every rank has the
   // same names in the same order.
   std::vector<double> v;
-  for (const auto& kv : sum_) v.push_back(kv.second);
+  if (checked_) v = checked_->sums;
+  const size_t count = v.size();
   v.push_back(static_cast<double>(samples_));
   v.push_back(wait_ms_ / std::max<int64_t>(steps_, 1));
   if (comm_.size() > 1)
     comm_.all_reduce(v.data(), static_cast<int64_t>(v.size()), DataType::kF64, ReduceOp::kSum);
-  Metrics mean = sum_;
-  const double n = std::max(1.0, v[sum_.size()]);
-  for (size_t i = 0; i < mean.size(); ++i) mean[i].second = v[i] / n;
+  Metrics mean;
+  const double n = std::max(1.0, v[count]);
+  for (size_t i = 0; i < count; ++i) mean.emplace_back(values_->names()[i], v[i] / n);
   const double wait = v.back() / comm_.size();
   shown_ = mean;
   if (metrics_ != nullptr) {
@@ -39,7 +52,8 @@ void StepLog::write(int64_t global_step, int64_t epoch, const std::string& phase
     rec.emplace_back("data_wait_ms", wait);
     metrics_->write(global_step, epoch, phase, rec);
   }
-  for (auto& kv : sum_) kv.second = 0;
+  acc_.clear();
+  checked_ = StepAccumulator::Sums{std::vector<double>(count, 0.0)};
   steps_ = samples_ = 0;
   wait_ms_ = 0;
   window_start_ = Clock::now();

@@ -29,6 +29,13 @@ STRATA_HD inline float add_rn(float a, float b) {
   return a + b;
 #endif
 }
+STRATA_HD inline double add_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
 STRATA_HD inline float sub_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fsub_rn(a, b);

@@ -57,7 +57,10 @@ Trained train(const ModelInfo& info, Device device, Precision precision = Precis
   ResidentData data(info, step->sample_shape(), info.batch, 2, 11, device);
   Trained t;
   t.initial = params_of(*step);
-  for (uint64_t s = 0; s < kSteps; ++s) t.losses.push_back(step->run(data.batch_view(s), s));
+  for (uint64_t s = 0; s < kSteps; ++s) {
+    step->run(data.batch_view(s), s);
+    t.losses.push_back(step->losses());
+  }
   t.final = params_of(*step);
   return t;
 }

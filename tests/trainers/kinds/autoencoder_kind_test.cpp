@@ -46,7 +46,7 @@ TEST(AutoencoderKind, TrainLowersLoss) {
   double first = 0;
   Metrics m;
   for (int s = 0; s < 80; ++s) {
-    m = p.step(b, position(s, 16));
+    m = p.step(b, position(s, 16)).read();
     if (s == 0) first = metric(m, "loss");
     EXPECT_GE(metric(m, "sparsity"), 0.0);
   }
@@ -84,9 +84,9 @@ trainer: {kind: classifier, batch_size: 32, epochs: 1}
   Phase& p = *built->trainer->phases().at(0);
   EXPECT_TRUE(p.needs_labels());
   const Batch b = separable_batch(32, 4, 9);
-  const Metrics m0 = p.step(b, position(0, 32));
+  const Metrics m0 = p.step(b, position(0, 32)).read();
   Metrics m;
-  for (int s = 1; s < 60; ++s) m = p.step(b, position(s, 32));
+  for (int s = 1; s < 60; ++s) m = p.step(b, position(s, 32)).read();
   EXPECT_GE(metric(m, "accuracy"), 0.95);
   EXPECT_LT(metric(m, "loss"), metric(m0, "loss"));
 }

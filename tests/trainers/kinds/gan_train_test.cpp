@@ -33,7 +33,7 @@ TEST(GanTrainer, StepsKeepLossesFiniteAndMoveBothNetworks) {
   EXPECT_EQ(phase.optimizers().size(), 2u);
   const Tensor g0 = copy_of(t.generator().params()), d0 = copy_of(t.discriminator().params());
   for (uint64_t s = 0; s < 5; ++s) {
-    const Metrics m = phase.step(random_batch(8, s), position(s, 8));
+    const Metrics m = phase.step(random_batch(8, s), position(s, 8)).read();
     std::map<std::string, double> v(m.begin(), m.end());
     ASSERT_EQ(m.size(), 4u);
     for (const char* key : {"d_loss", "g_loss", "d_real", "d_fake"}) {

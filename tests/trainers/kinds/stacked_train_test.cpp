@@ -36,7 +36,7 @@ trainer:
 std::pair<double, double> train(Phase& phase, const Batch& b, int steps, uint64_t first_step) {
   double first = 0, last = 0;
   for (int s = 0; s < steps; ++s) {
-    const Metrics m = phase.step(b, position(first_step + s, b.size));
+    const Metrics m = phase.step(b, position(first_step + s, b.size)).read();
     if (s == 0) first = metric(m, "loss");
     last = metric(m, "loss");
   }
@@ -101,9 +101,9 @@ TEST(StackedTrain, EveryPhaseLowersItsLossAndWeightsFlow) {
   sup.begin(true);
   EXPECT_TRUE(same_values(param(*t.classifier(), "enc1.dense.weight").value,
                           param(t.stack(), "enc1.dense.weight").value));
-  const Metrics m0 = sup.step(b, position(step++, b.size));
+  const Metrics m0 = sup.step(b, position(step++, b.size)).read();
   Metrics m;
-  for (int s = 0; s < 80; ++s) m = sup.step(b, position(step++, b.size));
+  for (int s = 0; s < 80; ++s) m = sup.step(b, position(step++, b.size)).read();
   EXPECT_LT(metric(m, "loss"), metric(m0, "loss"));
   EXPECT_GE(metric(m, "accuracy"), 0.95);
   EXPECT_GT(metric(m, "accuracy"), metric(m0, "accuracy"));
