@@ -1,9 +1,12 @@
 #include "core/sequential.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
+#include <string>
 
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/ops/fill.h"
 
 namespace strata {
@@ -12,6 +15,28 @@ namespace {
 constexpr int64_t kParamAlign = 16;  // floats: each parameter tensor starts on 64 bytes
 int64_t align_up(int64_t n) {
   return (n + kParamAlign - 1) / kParamAlign * kParamAlign;
+}
+
+// STRATA_IN_PLACE: "on" (the default) or "off", read once.
+bool in_place_default() {
+  static const bool on = [] {
+    const char* v = std::getenv("STRATA_IN_PLACE");
+    if (v == nullptr || *v == '\0') return true;
+    const std::string s(v);
+    STRATA_CHECK(s == "on" || s == "off",
+                 "STRATA_IN_PLACE='" << s << "': expected on or off (whether activations run in "
+                                     << "place over their input's memory)");
+    return s == "on";
+  }();
+  return on;
+}
+
+// Gives `t` room for `shape` on `device`, keeping its storage when it is large enough.
+void hold(Tensor& t, const Shape& shape, Device device) {
+  if (t.empty())
+    t = Tensor(shape, device);
+  else
+    t.resize(shape);
 }
 
 Shape sample_of(const Shape& s) {
@@ -48,6 +73,8 @@ Shape batched(int64_t n, const Shape& sample) {
       return Shape{n, sample[0], sample[1], sample[2]};
   }
 }
+
+Sequential::Sequential() : in_place_(in_place_default()) {}
 
 void Sequential::add(std::unique_ptr<Layer> layer, std::string name) {
   STRATA_CHECK(!built_, "cannot add a layer to a model that is already built");
@@ -109,12 +136,40 @@ void Sequential::build(const Shape& sample_shape, uint64_t seed, Device device) 
     for (Tensor* t : slot.layer->state())
       if (!(t->device() == device_)) *t = t->to(device_);
   }
-  outs_.assign(layers_.size(), Tensor(Shape{1}, device_));
+  // Activations, gradient buffers and scratch are sized by the first forward (prepare).
+  outs_.assign(layers_.size(), Tensor());
   acts_ = outs_;
-  for (Tensor& g : gbuf_) g = Tensor(Shape{1}, device_);
-  workspace_ = Tensor(Shape{1}, device_);
-  saved_ = Tensor(Shape{1}, device_);
   built_ = true;
+}
+
+void Sequential::plan_in_place() {
+  const int n = num_layers();
+  for (Slot& slot : layers_) slot.in_place = slot.overwritten = false;
+  // ReLUs that the layer before runs in its own forward (a Dense on a GPU).
+  for (int i = 0; i < n; ++i) {
+    Slot& slot = layers_[i];
+    const bool fuse = i + 1 < n && layers_[i + 1].layer->is_relu() && !slot.output_grad_hook &&
+                      !slot.kept && slot.layer->can_fuse_relu(backend());
+    slot.layer->set_relu_fused(fuse);
+    slot.overwritten = fuse;
+    if (i + 1 < n) layers_[i + 1].done_by_previous = fuse;
+  }
+  if (!in_place_) return;
+  // A layer that can run in place does so over the output of the last layer before it that is
+  // not a view (k), when nobody reads that output after it: not k's backward, not a hook or a
+  // reader of k or of the views between.
+  for (int i = 0; i < n; ++i) {
+    Slot& slot = layers_[i];
+    if (!slot.layer->can_run_in_place() || slot.done_by_previous) continue;
+    int k = i - 1;
+    while (k >= 0 && layers_[k].layer->is_view()) --k;
+    if (k < 0) continue;  // the model's input is the caller's
+    bool free = !layers_[k].layer->backward_needs_output();
+    for (int m = k; m < i; ++m) free = free && !layers_[m].output_grad_hook && !layers_[m].kept;
+    if (!free) continue;
+    slot.in_place = true;
+    for (int m = k; m < i; ++m) layers_[m].overwritten = true;
+  }
 }
 
 void Sequential::prepare(const Shape& in) {
@@ -122,30 +177,26 @@ void Sequential::prepare(const Shape& in) {
   int64_t max_grad = in.numel(), workspace = 0, saved = 0;
   std::vector<ScratchNeeds> needs(layers_.size());
   std::vector<int64_t> saved_at(layers_.size());
-  // ReLUs that the layer before runs in its own forward (a Dense on a GPU).
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    Layer& l = *layers_[i].layer;
-    const bool fuse = i + 1 < layers_.size() && layers_[i + 1].layer->is_relu() &&
-                      !layers_[i].output_grad_hook && l.can_fuse_relu(backend());
-    l.set_relu_fused(fuse);
-    if (i + 1 < layers_.size()) layers_[i + 1].done_by_previous = fuse;
-  }
+  plan_in_place();
   for (size_t i = 0; i < layers_.size(); ++i) {
     needs[i] = layers_[i].layer->setup(s, backend());
     workspace = std::max(workspace, needs[i].workspace);
     saved_at[i] = saved;
     saved += align_up(needs[i].saved);
     s = out_shapes_[i].with_batch(in[0]);
-    if (!layers_[i].layer->is_view() && !layers_[i].done_by_previous) {
-      outs_[i].resize(s);
+    const Slot& slot = layers_[i];
+    if (slot.layer->is_view() || slot.done_by_previous || slot.in_place) {
+      outs_[i] = acts_[i] = Tensor();  // another layer's memory (forward sets acts_[i])
+    } else {
+      hold(outs_[i], s, device_);
       acts_[i] = outs_[i];  // its own memory again, also after a forward made it an alias
     }
     max_grad = std::max(max_grad, s.numel());
   }
-  gbuf_[0].resize(Shape{max_grad});
-  gbuf_[1].resize(Shape{max_grad});
-  workspace_.resize(Shape{std::max<int64_t>(workspace, 1)});
-  saved_.resize(Shape{std::max<int64_t>(saved, 1)});
+  hold(gbuf_[0], Shape{max_grad}, device_);
+  hold(gbuf_[1], Shape{max_grad}, device_);
+  hold(workspace_, Shape{std::max<int64_t>(workspace, 1)}, device_);
+  hold(saved_, Shape{std::max<int64_t>(saved, 1)}, device_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Tensor ws = needs[i].workspace > 0
                           ? Tensor::view(workspace_.data(), Shape{needs[i].workspace}, device_)
@@ -182,12 +233,15 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
   input_ = x;  // a handle: an owning input (a copy made for the call) lives until backward
   const Tensor* in = &x;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    if (layers_[i].layer->is_view())
+    const Slot& slot = layers_[i];
+    if (slot.layer->is_view()) {
       acts_[i] = in->reshaped(out_shapes_[i].with_batch(x.dim(0)));
-    else if (layers_[i].done_by_previous)
+    } else if (slot.done_by_previous) {
       acts_[i] = *in;  // the same values: the layer before applied this ReLU
-    else
-      layers_[i].layer->forward(*in, acts_[i], ctx);
+    } else {
+      if (slot.in_place) acts_[i] = in->reshaped(out_shapes_[i].with_batch(x.dim(0)));
+      slot.layer->forward(*in, acts_[i], ctx);
+    }
     in = &acts_[i];
   }
   return acts_.back();
@@ -227,16 +281,20 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
       if (grads_ready_ && ctx.param_grads) grads_ready_(i);
       continue;
     }
+    // dx over dy for a layer that can run in place, when dy is the model's own (in a ping-pong
+    // buffer, not the caller's): the other buffer stays free for the next layer.
+    const bool over_dy =
+        need_dx && in_place_ && slot.layer->can_run_in_place() && cur.data() != dy.data();
     Tensor dx;
     if (need_dx) {
       const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
-      dx = Tensor::view(gbuf_[buf].data(), in_shape, device_);
+      dx = Tensor::view(over_dy ? cur.data() : gbuf_[buf].data(), in_shape, device_);
     }
     slot.layer->backward(i > 0 ? acts_[i - 1] : input_, acts_[i], cur, need_dx ? &dx : nullptr,
                          ctx);
     if (grads_ready_ && ctx.param_grads) grads_ready_(i);
     cur = dx;
-    buf ^= 1;
+    if (!over_dy) buf ^= 1;
   }
   if (!want_input_grad) return nullptr;
   input_grad_ = cur;
@@ -249,6 +307,47 @@ void Sequential::add_output_grad_hook(int layer,
                "no layer " << layer << " in a model of " << num_layers() << " layers");
   layers_[layer].output_grad_hook = std::move(hook);
   replan_ = true;  // the next forward plans again (a hooked layer's ReLU is not fused)
+}
+
+const Tensor& Sequential::activation(int i) const {
+  STRATA_CHECK(i >= 0 && i < num_layers(),
+               "no layer " << i << " in a model of " << num_layers() << " layers");
+  if (layers_[i].overwritten) {
+    int by = i + 1;
+    while (by < num_layers() && !layers_[by].in_place && !layers_[by].done_by_previous) ++by;
+    STRATA_THROW("the output of layer '" << layers_[i].name << "' was overwritten by layer '"
+                                         << layers_[std::min(by, num_layers() - 1)].name
+                                         << "', which runs in its memory; call keep_activation("
+                                         << i << ") before the forward to read it");
+  }
+  return acts_[i];
+}
+
+void Sequential::keep_activation(int i) {
+  STRATA_CHECK(i >= 0 && i < num_layers(),
+               "no layer " << i << " in a model of " << num_layers() << " layers");
+  layers_[i].kept = true;
+  replan_ = true;
+}
+
+void Sequential::set_in_place(bool on) {
+  in_place_ = on;
+  replan_ = true;
+}
+
+ModelMemory Sequential::memory() const {
+  auto bytes = [&](const Tensor& t) {
+    return t.empty() ? int64_t{0}
+                     : accounted_bytes(device_, static_cast<size_t>(t.capacity()) * sizeof(float));
+  };
+  ModelMemory m;
+  m.params = bytes(params_);
+  m.grads = bytes(grads_);
+  for (const Tensor& t : outs_) m.activations += bytes(t);
+  m.input_grads = bytes(gbuf_[0]) + bytes(gbuf_[1]);
+  m.workspace = bytes(workspace_);
+  m.saved = bytes(saved_);
+  return m;
 }
 
 void Sequential::zero_grads() {

@@ -8,6 +8,7 @@
 #include "core/cuda/device.h"
 #include "core/cuda/handles.h"
 #include "core/error.h"
+#include "core/memory.h"
 
 namespace strata {
 
@@ -31,13 +32,19 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   STRATA_CUDNN_CHECK(cudnnCreate(&dnn));
   cudnn_ = dnn;
   STRATA_CUDNN_CHECK(cudnnSetStream(dnn, s));
-  STRATA_CUDA_CHECK(cudaMalloc(&lt_workspace_, lt_workspace_bytes()));
+  // Through the device's allocator, so that memory_stats counts it (core/memory.h).
+  lt_workspace_ = allocator_for(Device::cuda(index)).allocate(lt_workspace_bytes());
 }
 
 CudaBackend::~CudaBackend() {
   // Called at exit, possibly after the driver has shut down: errors are ignored.
   cudaSetDevice(index_);
-  if (lt_workspace_) cudaFree(lt_workspace_);
+  if (lt_workspace_) {
+    try {
+      allocator_for(Device::cuda(index_)).deallocate(lt_workspace_, lt_workspace_bytes());
+    } catch (const Error&) {  // the runtime is gone at exit: the memory goes with it
+    }
+  }
   if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
   if (cublaslt_) cublasLtDestroy(static_cast<cublasLtHandle_t>(cublaslt_));
   if (cublas_) cublasDestroy(static_cast<cublasHandle_t>(cublas_));
