@@ -11,7 +11,9 @@ namespace {
 constexpr const char* kDescription =
     "Trains one model of bench/MODELS.md and prints one JSON line: model, device,\n"
     "batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak RSS),\n"
-    "threads, steps, windows, step_ms_median, data, data_wait_ms.\n"
+    "threads, steps, windows, step_ms_median, data, data_wait_ms, peak_bytes (Strata's\n"
+    "tensors on the device at their peak in the timed steps), device_used_bytes (CUDA: growth\n"
+    "of the device's used memory by cudaMemGetInfo; else null).\n"
     "  strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N] ...\n"
     "  strata bench --reader PATH|GLOB [--batch N] [--steps N] [--prefetch N] ...\n"
     "  strata bench --comm [--bytes N] [--iters N] [--model NAME] ...   (under mpirun)";

@@ -1,6 +1,7 @@
 #include "core/sequential.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -172,9 +173,39 @@ void Sequential::plan_in_place() {
   }
 }
 
+// Walks backward's choices (below) for input `in`, taking the input gradient as wanted, and
+// returns the most each ping-pong buffer holds: a layer writes dx into buffer `buf` and flips it,
+// or writes dx over dy where it may (backward_dx_over_dy) and dy is already the model's; a hook on
+// a layer reached with the caller's dy first copies it into the other buffer.
+std::array<int64_t, 2> Sequential::plan_input_grads(const Shape& in) const {
+  std::array<int64_t, 2> most{0, 0};
+  const int n = num_layers();
+  auto numel = [&](int i) { return i < 0 ? in.numel() : out_shapes_[i].numel() * in[0]; };
+  int buf = 0;
+  bool callers = true;  // cur is still the caller's dy
+  for (int i = n - 1; i >= 0; --i) {
+    const Slot& slot = layers_[i];
+    if (slot.output_grad_hook && callers) {
+      most[i == n - 1 ? 1 : buf ^ 1] = std::max(most[i == n - 1 ? 1 : buf ^ 1], numel(i));
+      callers = false;
+    }
+    if (slot.layer->is_view()) continue;
+    if (dx_over_dy_ && slot.layer->backward_dx_over_dy() && !callers) continue;  // dx over dy
+    most[buf] = std::max(most[buf], numel(i - 1));
+    buf ^= 1;
+    callers = false;
+  }
+  return most;
+}
+
+void Sequential::hold_input_grads(const Shape& in) {
+  const std::array<int64_t, 2> most = plan_input_grads(in);
+  for (int b = 0; b < 2; ++b) hold(gbuf_[b], Shape{std::max<int64_t>(most[b], 1)}, device_);
+}
+
 void Sequential::prepare(const Shape& in) {
   Shape s = in;
-  int64_t max_grad = in.numel(), workspace = 0, saved = 0;
+  int64_t workspace = 0, saved = 0;
   std::vector<ScratchNeeds> needs(layers_.size());
   std::vector<int64_t> saved_at(layers_.size());
   plan_in_place();
@@ -191,10 +222,9 @@ void Sequential::prepare(const Shape& in) {
       hold(outs_[i], s, device_);
       acts_[i] = outs_[i];  // its own memory again, also after a forward made it an alias
     }
-    max_grad = std::max(max_grad, s.numel());
   }
-  hold(gbuf_[0], Shape{max_grad}, device_);
-  hold(gbuf_[1], Shape{max_grad}, device_);
+  dx_over_dy_ = in_place_;
+  hold_input_grads(in);
   hold(workspace_, Shape{std::max<int64_t>(workspace, 1)}, device_);
   hold(saved_, Shape{std::max<int64_t>(saved, 1)}, device_);
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -259,20 +289,23 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
   const int n = num_layers();
   Tensor cur = dy;
   int buf = 0;
-  if (layers_[n - 1].output_grad_hook) {  // dy is the caller's: copy before adding to it
-    Tensor own = Tensor::view(gbuf_[1].data(), dy.shape(), device_);
-    copy(own, dy, backend().stream());
+  // A hook's copy of the caller's dy, in a buffer plan_input_grads sized for it.
+  auto own_copy = [&](int b) {
+    STRATA_CHECK(cur.numel() <= gbuf_[b].numel(),
+                 "an output gradient does not fit the buffer planned for it (a bug in "
+                 "Sequential::plan_input_grads)");
+    Tensor own = Tensor::view(gbuf_[b].data(), cur.shape(), device_);
+    copy(own, cur, backend().stream());
     cur = own;
+  };
+  if (layers_[n - 1].output_grad_hook) {  // dy is the caller's: copy before adding to it
+    own_copy(1);
     buf = 0;
   }
   for (int i = n - 1; i >= 0; --i) {
     Slot& slot = layers_[i];
     if (slot.output_grad_hook) {
-      if (cur.data() == dy.data()) {  // reached through views only: still the caller's dy
-        Tensor own = Tensor::view(gbuf_[buf ^ 1].data(), cur.shape(), device_);
-        copy(own, cur, backend().stream());
-        cur = own;
-      }
+      if (cur.data() == dy.data()) own_copy(buf ^ 1);  // reached through views only
       slot.output_grad_hook(acts_[i], cur);
     }
     const bool need_dx = i > 0 || want_input_grad;
@@ -281,13 +314,16 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
       if (grads_ready_ && ctx.param_grads) grads_ready_(i);
       continue;
     }
-    // dx over dy for a layer that can run in place, when dy is the model's own (in a ping-pong
-    // buffer, not the caller's): the other buffer stays free for the next layer.
+    // dx over dy where the layer allows it (Layer::backward_dx_over_dy) and dy is the model's own
+    // (in a ping-pong buffer, not the caller's): the other buffer stays free for the next layer.
     const bool over_dy =
-        need_dx && in_place_ && slot.layer->can_run_in_place() && cur.data() != dy.data();
+        need_dx && dx_over_dy_ && slot.layer->backward_dx_over_dy() && cur.data() != dy.data();
     Tensor dx;
     if (need_dx) {
       const Shape in_shape = i > 0 ? acts_[i - 1].shape() : current_in_;
+      STRATA_CHECK(over_dy || in_shape.numel() <= gbuf_[buf].numel(),
+                   "layer '" << slot.name << "': its input gradient does not fit the buffer "
+                             << "planned for it (a bug in Sequential::plan_input_grads)");
       dx = Tensor::view(over_dy ? cur.data() : gbuf_[buf].data(), in_shape, device_);
     }
     slot.layer->backward(i > 0 ? acts_[i - 1] : input_, acts_[i], cur, need_dx ? &dx : nullptr,
@@ -307,6 +343,8 @@ void Sequential::add_output_grad_hook(int layer,
                "no layer " << layer << " in a model of " << num_layers() << " layers");
   layers_[layer].output_grad_hook = std::move(hook);
   replan_ = true;  // the next forward plans again (a hooked layer's ReLU is not fused)
+  // The next backward may come first: its gradient buffers must have room for the hook's copy.
+  if (current_in_.rank() > 0) hold_input_grads(current_in_);
 }
 
 const Tensor& Sequential::activation(int i) const {

@@ -15,6 +15,7 @@
 // its own output buffer again (for comparisons).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -133,7 +134,9 @@ class Sequential {
     bool overwritten = false;       // its output's values are replaced by a later layer's
     bool kept = false;              // keep_activation: its output is read after forward
   };
-  void plan_in_place();           // sets done_by_previous, in_place and overwritten
+  void plan_in_place();  // sets done_by_previous, in_place and overwritten
+  std::array<int64_t, 2> plan_input_grads(const Shape& in) const;  // the ping-pong buffers' sizes
+  void hold_input_grads(const Shape& in);                          // sizes them so
   void prepare(const Shape& in);  // sizes activations and scratch for a new input shape
 
   StepContext on_device(const StepContext& ctx) const;
@@ -154,6 +157,7 @@ class Sequential {
   bool built_ = false;
   bool replan_ = false;  // prepare() again at the next forward (a hook was added)
   bool in_place_ = true;
+  bool dx_over_dy_ = true;  // in_place_ as of the last prepare (the plan backward follows)
 };
 
 // Prepends a batch dimension to a per-sample shape.

@@ -1,7 +1,8 @@
 // Elementwise activations. Each backward needs only y (the output), so no input is kept:
 // ReLU dy*(y>0), LeakyReLU dy*(y>0 ? 1 : slope), Sigmoid dy*y*(1-y), Tanh dy*(1-y^2). Each value
 // is computed from the value at the same place only, so they run in place: forward writing y over
-// x and backward writing dx over dy (Layer::can_run_in_place) give the same values.
+// x and backward writing dx over dy (Layer::can_run_in_place, backward_dx_over_dy) give the same
+// values.
 #pragma once
 
 #include "core/layer.h"

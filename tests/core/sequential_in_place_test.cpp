@@ -192,8 +192,13 @@ void expect_memory_from_shapes(Device device) {
   // Out of place every layer but the two views owns its output: 5, 6, 6, 6, 8, 8, 3, 3 values.
   EXPECT_EQ(held[false].activations, bytes(kBatch * 5) + 3 * bytes(kBatch * 6) +
                                          2 * bytes(kBatch * 8) + bytes(kBatch * 3) + relu);
-  // The two input-gradient buffers hold the largest output (8 values a sample).
-  EXPECT_EQ(held[true].input_grads, 2 * bytes(kBatch * 8));
+  // The two input-gradient buffers. Backward writes dx into one buffer and flips to the other,
+  // except that an activation writes dx over a dy of the model's own. Out of place: 9 -> A (3),
+  // 8 -> B (8), 6 -> A (8), 4 -> B (6), 3 -> A (6), 2 -> B (6), 1 -> A (5), 0 -> B (5): 8 and 8
+  // values a sample. In place (and with the last ReLU fused): 9 -> A (3; dy is the caller's),
+  // 8 -> B (8), 6 over dy, 4 -> A (6), 3 and 2 over dy, 1 -> B (5), 0 over dy: 6 and 8.
+  EXPECT_EQ(held[false].input_grads, 2 * bytes(kBatch * 8));
+  EXPECT_EQ(held[true].input_grads, bytes(kBatch * 6) + bytes(kBatch * 8));
   const int64_t params = (5 * 6 + 6) + (6 * 8 + 8) + (8 * 3 + 3);  // before 16-value alignment
   EXPECT_GE(held[true].params, bytes(params));
   EXPECT_EQ(held[true].grads, held[true].params);
