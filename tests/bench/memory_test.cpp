@@ -22,7 +22,7 @@ namespace {
 
 constexpr int64_t kBatch = 4;
 
-struct Run {
+struct StepRun {
   int64_t held = 0;  // device bytes after the warm-up, above what was there before the step
   int64_t peak = 0;  // the peak of the timed steps, on the same base
   int64_t saving_expected = 0;
@@ -30,9 +30,9 @@ struct Run {
   std::vector<std::vector<float>> params;
 };
 
-Run train(const ModelInfo& info, Device device, bool in_place) {
+StepRun train(const ModelInfo& info, Device device, bool in_place) {
   const int64_t base = memory_stats(device).current_bytes;
-  Run r;
+  StepRun r;
   {
     StepParallel par;
     par.device = device;
@@ -63,8 +63,8 @@ class StepMemory : public ::testing::TestWithParam<std::tuple<const char*, bool>
 TEST_P(StepMemory, InPlaceSavesTheActivationsTheShapesGiveAndChangesNoValue) {
   const ModelInfo& info = find_model(std::get<0>(GetParam()));
   const Device device = std::get<1>(GetParam()) ? Device::emulated() : Device::cpu();
-  const Run on = train(info, device, true), off = train(info, device, false);
-  for (const Run* r : {&on, &off}) {
+  const StepRun on = train(info, device, true), off = train(info, device, false);
+  for (const StepRun* r : {&on, &off}) {
     EXPECT_EQ(r->peak, r->held) << "a steady-state step allocated on " << device.str();
     EXPECT_EQ(r->activations, r->activations_expected);
   }

@@ -29,7 +29,7 @@ double mib(int64_t b) {
   return static_cast<double>(b) / 1048576.0;
 }
 
-struct Run {
+struct StepRun {
   int64_t held = 0, peak = 0, used_growth = 0;
   int64_t nets = 0, activations = 0, activations_expected = 0, saving_expected = 0;
   int64_t input_grads = 0, input_grads_largest = 0, adam = 0, data = 0;
@@ -38,9 +38,9 @@ struct Run {
 
 // Memory is measured against what is left on the GPU when the step is gone (so what the
 // backend or a library keeps from its first use is not counted as the step's).
-Run train(const ModelInfo& info, bool in_place) {
+StepRun train(const ModelInfo& info, bool in_place) {
   const MemoryStats start = memory_stats(kGpu);
-  Run r;
+  StepRun r;
   int64_t current = 0, peak = 0;
   {
     StepParallel par;
@@ -86,8 +86,8 @@ class GpuStepMemory : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(GpuStepMemory, PeakIsWhatTheShapesGive) {
   const ModelInfo& info = find_model(GetParam());
-  const Run on = train(info, true), off = train(info, false);
-  for (const Run* r : {&on, &off}) {
+  const StepRun on = train(info, true), off = train(info, false);
+  for (const StepRun* r : {&on, &off}) {
     const char* what = r == &on ? "in place" : "out of place";
     std::printf(
         "%s %s: peak %.2f MiB accounted (networks %.2f, of which activations %.2f and input "
