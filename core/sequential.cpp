@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -38,6 +39,17 @@ void hold(Tensor& t, const Shape& shape, Device device) {
     t = Tensor(shape, device);
   else
     t.resize(shape);
+}
+
+// Gives the shared tensor `t` room for n values (a new allocation only when it has less); true
+// when it was reallocated.
+bool grow_shared(Tensor& t, int64_t n, Device device) {
+  if (!t.empty() && t.capacity() >= n) return false;
+  STRATA_CHECK(t.empty() || t.device() == device,
+               "models that share scratch must live on one device: " << t.device().str() << " and "
+                                                                     << device.str());
+  t = Tensor(Shape{n}, device);
+  return true;
 }
 
 Shape sample_of(const Shape& s) {
@@ -200,7 +212,27 @@ std::array<int64_t, 2> Sequential::plan_input_grads(const Shape& in) const {
 
 void Sequential::hold_input_grads(const Shape& in) {
   const std::array<int64_t, 2> most = plan_input_grads(in);
-  for (int b = 0; b < 2; ++b) hold(gbuf_[b], Shape{std::max<int64_t>(most[b], 1)}, device_);
+  if (!shared_) {
+    for (int b = 0; b < 2; ++b) hold(gbuf_[b], Shape{std::max<int64_t>(most[b], 1)}, device_);
+    return;
+  }
+  // Either buffer may come first (a dy in one of them), so both get room for the larger need.
+  const int64_t g = std::max<int64_t>({most[0], most[1], 1});
+  bool grew = false;
+  for (Tensor& t : shared_->grads) grew = grow_shared(t, g, device_) || grew;
+  if (grew) ++shared_->version;
+  gbuf_[0] = shared_->grads[0];  // handles: this storage lives while this plan uses it
+  gbuf_[1] = shared_->grads[1];
+}
+
+void Sequential::hold_workspace(int64_t n) {
+  n = std::max<int64_t>(n, 1);
+  if (!shared_) {
+    hold(workspace_, Shape{n}, device_);
+    return;
+  }
+  if (grow_shared(shared_->workspace, n, device_)) ++shared_->version;
+  workspace_ = shared_->workspace;
 }
 
 void Sequential::prepare(const Shape& in) {
@@ -225,7 +257,8 @@ void Sequential::prepare(const Shape& in) {
   }
   dx_over_dy_ = in_place_;
   hold_input_grads(in);
-  hold(workspace_, Shape{std::max<int64_t>(workspace, 1)}, device_);
+  hold_workspace(workspace);
+  if (shared_) shared_version_ = shared_->version;
   hold(saved_, Shape{std::max<int64_t>(saved, 1)}, device_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Tensor ws = needs[i].workspace > 0
@@ -252,7 +285,7 @@ const Tensor& Sequential::forward(const Tensor& x, const StepContext& step) {
                                                         << "lives on " << device_.str()
                                                         << "; copy the batch there first");
   const StepContext ctx = on_device(step);
-  if (x.shape() != current_in_ || replan_) {
+  if (x.shape() != current_in_ || replan_ || (shared_ && shared_->version != shared_version_)) {
     STRATA_CHECK(x.rank() >= 1 && sample_of(x.shape()) == input_sample_shape_,
                  "model input has shape " << x.shape().str() << ", but the model was built for "
                                           << "samples of shape " << input_sample_shape_.str()
@@ -288,7 +321,15 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
                                   << acts_.back().shape().str());
   const int n = num_layers();
   Tensor cur = dy;
-  int buf = 0;
+  // With shared scratch dy may be another model's input gradient in one of the buffers: the
+  // first writes go to the other one.
+  const auto in_buffer = [&](int b) {
+    const std::less_equal<const float*> le;
+    const std::less<const float*> lt;
+    return le(gbuf_[b].data(), dy.data()) && lt(dy.data(), gbuf_[b].data() + gbuf_[b].numel());
+  };
+  const int dy_in = shared_ ? (in_buffer(0) ? 0 : in_buffer(1) ? 1 : -1) : -1;
+  int buf = dy_in == 0 ? 1 : 0;
   // A hook's copy of the caller's dy, in a buffer plan_input_grads sized for it.
   auto own_copy = [&](int b) {
     STRATA_CHECK(cur.numel() <= gbuf_[b].numel(),
@@ -299,13 +340,21 @@ const Tensor* Sequential::backward(const Tensor& dy, const StepContext& step,
     cur = own;
   };
   if (layers_[n - 1].output_grad_hook) {  // dy is the caller's: copy before adding to it
-    own_copy(1);
-    buf = 0;
+    const int c = dy_in == 1 ? 0 : 1;
+    own_copy(c);
+    buf = c ^ 1;
   }
   for (int i = n - 1; i >= 0; --i) {
     Slot& slot = layers_[i];
     if (slot.output_grad_hook) {
-      if (cur.data() == dy.data()) own_copy(buf ^ 1);  // reached through views only
+      if (cur.data() == dy.data()) {  // reached through views only: still the caller's dy
+        if (dy_in == (buf ^ 1)) {     // the other buffer is dy's: copy into this one, then flip
+          own_copy(buf);
+          buf ^= 1;
+        } else {
+          own_copy(buf ^ 1);
+        }
+      }
       slot.output_grad_hook(acts_[i], cur);
     }
     const bool need_dx = i > 0 || want_input_grad;
@@ -344,6 +393,7 @@ void Sequential::add_output_grad_hook(int layer,
   layers_[layer].output_grad_hook = std::move(hook);
   replan_ = true;  // the next forward plans again (a hooked layer's ReLU is not fused)
   // The next backward may come first: its gradient buffers must have room for the hook's copy.
+  // (The layers keep their workspace until then: this changes only the gradient buffers.)
   if (current_in_.rank() > 0) hold_input_grads(current_in_);
 }
 
@@ -368,6 +418,11 @@ void Sequential::keep_activation(int i) {
   replan_ = true;
 }
 
+void Sequential::share_scratch(std::shared_ptr<SharedScratch> scratch) {
+  shared_ = std::move(scratch);
+  replan_ = true;
+}
+
 void Sequential::set_in_place(bool on) {
   in_place_ = on;
   replan_ = true;
@@ -385,6 +440,7 @@ ModelMemory Sequential::memory() const {
   m.input_grads = bytes(gbuf_[0]) + bytes(gbuf_[1]);
   m.workspace = bytes(workspace_);
   m.saved = bytes(saved_);
+  if (shared_) m.shared = m.input_grads + m.workspace;
   return m;
 }
 

@@ -34,7 +34,23 @@ struct ModelMemory {
   int64_t input_grads = 0;  // the two ping-pong input-gradient buffers
   int64_t workspace = 0;    // the layers' shared workspace (Layer::setup)
   int64_t saved = 0;        // the layers' memory kept from forward to backward
+  // Of input_grads and workspace, the bytes shared with other models (Sequential::share_scratch):
+  // count them once over the models that share them.
+  int64_t shared = 0;
   int64_t total() const { return params + grads + activations + input_grads + workspace + saved; }
+};
+
+// Scratch that models on one device share: the layers' workspace, used only within one layer's
+// forward or backward call, and the two input-gradient buffers, used within one backward. Safe
+// for models that run one after the other on one stream and hand each other only the input
+// gradient a backward returns (a GAN's G takes D's): a backward whose dy lies in one of the
+// buffers starts in the other. The buffers hold what the largest of their models needs; a model
+// keeps the storage it planned with until its next forward plans again, so one model growing
+// them never pulls memory from under another.
+struct SharedScratch {
+  Tensor workspace;
+  Tensor grads[2];
+  uint64_t version = 0;  // advanced whenever one of them is reallocated
 };
 
 struct NamedParam {
@@ -106,6 +122,9 @@ class Sequential {
   bool in_place() const { return in_place_; }
   // The device memory the model holds now (after a forward has sized it for its input).
   ModelMemory memory() const;
+  // The layers' workspace and the input-gradient buffers come from `scratch`, shared with the
+  // other models given it (on the same device), from the next forward on.
+  void share_scratch(std::shared_ptr<SharedScratch> scratch);
   const Tensor& output() const { return acts_.back(); }
   Shape output_sample_shape() const { return output_sample_shape_; }
   Shape input_sample_shape() const { return input_sample_shape_; }
@@ -136,8 +155,9 @@ class Sequential {
   };
   void plan_in_place();  // sets done_by_previous, in_place and overwritten
   std::array<int64_t, 2> plan_input_grads(const Shape& in) const;  // the ping-pong buffers' sizes
-  void hold_input_grads(const Shape& in);                          // sizes them so
-  void prepare(const Shape& in);  // sizes activations and scratch for a new input shape
+  void hold_input_grads(const Shape& in);  // sizes them (shared_: both for the larger)
+  void hold_workspace(int64_t n);          // the layers' workspace, n floats
+  void prepare(const Shape& in);           // sizes activations and scratch for a new input shape
 
   StepContext on_device(const StepContext& ctx) const;
 
@@ -158,6 +178,8 @@ class Sequential {
   bool replan_ = false;  // prepare() again at the next forward (a hook was added)
   bool in_place_ = true;
   bool dx_over_dy_ = true;  // in_place_ as of the last prepare (the plan backward follows)
+  std::shared_ptr<SharedScratch> shared_;
+  uint64_t shared_version_ = 0;  // shared_->version as of the last prepare
 };
 
 // Prepends a batch dimension to a per-sample shape.

@@ -2,6 +2,7 @@
 #include "trainers/gan_step.h"
 
 #include <cmath>
+#include <memory>
 
 #include "core/error.h"
 #include "core/ops/bce_logits.h"
@@ -29,6 +30,11 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
                "the generator lives on " << g.net().device().str() << " but the discriminator on "
                                          << d.net().device().str() << "; build both on one device");
   z_ = Tensor(batched(1, z_sample), g.net().device());
+  // G and D run one after the other and G's backward takes the input gradient D's returns: they
+  // can share the layers' workspace and the input-gradient buffers.
+  const auto scratch = std::make_shared<SharedScratch>();
+  g.net().share_scratch(scratch);
+  d.net().share_scratch(scratch);
 }
 
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,

@@ -9,6 +9,7 @@
 // in place or not. Every other layer that is not a view owns its output.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -25,6 +26,32 @@ inline std::vector<Sequential*> networks(TrainStep& step) {
   if (auto* ae = dynamic_cast<AutoencoderStep*>(&step)) return {&ae->net()};
   auto& gan = dynamic_cast<GanStep&>(step).gan();
   return {&gan.g, &gan.d};
+}
+
+// What a step's networks hold (Sequential::memory), the scratch they share (a GAN's G and D:
+// SharedScratch) counted once.
+struct NetsMemory {
+  int64_t total = 0, activations = 0, input_grads = 0, params = 0;
+};
+inline NetsMemory nets_memory(TrainStep& step) {
+  NetsMemory r;
+  int64_t shared_grads = 0, shared_workspace = 0;
+  for (Sequential* m : networks(step)) {
+    const ModelMemory mm = m->memory();
+    r.total += mm.params + mm.grads + mm.activations + mm.saved;
+    r.activations += mm.activations;
+    r.params += mm.params;
+    if (mm.shared > 0) {
+      shared_grads = std::max(shared_grads, mm.input_grads);
+      shared_workspace = std::max(shared_workspace, mm.workspace);
+    } else {
+      r.input_grads += mm.input_grads;
+      r.total += mm.input_grads + mm.workspace;
+    }
+  }
+  r.input_grads += shared_grads;
+  r.total += shared_grads + shared_workspace;
+  return r;
 }
 
 struct ActivationBytes {

@@ -44,11 +44,12 @@ StepRun train(const ModelInfo& info, Device device, bool in_place) {
     r.held = memory_stats(device).current_bytes - base;
     for (uint64_t s = 2; s < 5; ++s) step->run(data.batch_view(s), s);
     r.peak = memory_stats(device).peak_bytes - base;
+    const testing::NetsMemory nets = testing::nets_memory(*step);
+    r.activations = nets.activations;
+    r.input_grads = nets.input_grads;
     for (Sequential* m : testing::networks(*step)) {
       const testing::ActivationBytes e = testing::expected_activation_bytes(*m);
       r.saving_expected += e.in_place;
-      r.activations += m->memory().activations;
-      r.input_grads += m->memory().input_grads;
       r.activations_expected += e.owned + (in_place ? 0 : e.in_place);
       const Tensor p = m->params().to(Device::cpu());
       r.params.emplace_back(p.data(), p.data() + p.numel());
