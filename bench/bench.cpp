@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <thread>
 
 #include "bench/comm_bench.h"
@@ -20,6 +21,7 @@
 #include "core/cpu_threads.h"
 #include "core/device_select.h"
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/precision.h"
 
 namespace strata::bench {
@@ -56,6 +58,7 @@ int run(const BenchOptions& o) {
   StepParallel par;
   par.device = select_device(parse_device_request(o.device), 0);
   par.precision = parse_precision(o.precision, "--precision");
+  const MemoryStats at_start = memory_stats(par.device);  // CUDA: the context only
   const Backend& backend = backend_for(par.device);
   std::unique_ptr<TrainStep> step = make_train_step(info, batch, o.seed, par);
   std::unique_ptr<BenchData> data =
@@ -64,7 +67,8 @@ int run(const BenchOptions& o) {
 
   uint64_t s = 0;
   for (int64_t i = 0; i < o.warmup; ++i, ++s) step->run(data->next(s), s);
-  backend.synchronize();  // a window times only its own steps
+  backend.synchronize();          // a window times only its own steps
+  reset_peak_memory(par.device);  // the peak of the timed steps, as pytorch_ref.py's
   std::vector<double> window_s, wait_ms;
   for (int64_t w = 0; w < o.windows; ++w) {
     double wait = 0;
@@ -83,17 +87,31 @@ int run(const BenchOptions& o) {
   for (double t : window_s) rates.push_back(static_cast<double>(o.steps * batch) / t);
   const double rate = median(rates);
   const double step_ms = median(window_s) / static_cast<double>(o.steps) * 1000.0;
+  const MemoryStats mem = memory_stats(par.device);
+  // What the run added to the device's used memory beyond the context (CUDA only).
+  const std::string used_delta =
+      mem.device_used_bytes < 0
+          ? "null"
+          : std::to_string(mem.device_used_bytes - at_start.device_used_bytes);
 
   std::printf(
       "{\"model\": \"%s\", \"device\": \"%s\", \"precision\": \"%s\", \"batch\": %lld, "
       "\"samples_per_s\": %.1f, "
       "\"peak_rss_mb\": %.1f, \"threads\": %d, \"steps\": %lld, \"windows\": %lld, "
       "\"step_ms_median\": %.2f, \"blas_core\": \"%s\", \"data\": \"%s\", "
-      "\"data_wait_ms\": %.3f}\n",
+      "\"data_wait_ms\": %.3f, \"peak_bytes\": %lld, \"device_used_bytes\": %s}\n",
       info.name, describe_device(par.device).c_str(), precision_name(par.precision),
       static_cast<long long>(batch), rate, peak_rss_mb(), threads, static_cast<long long>(o.steps),
-      static_cast<long long>(o.windows), step_ms, blas_coretype(), data->kind(), median(wait_ms));
+      static_cast<long long>(o.windows), step_ms, blas_coretype(), data->kind(), median(wait_ms),
+      static_cast<long long>(mem.peak_bytes), used_delta.c_str());
   std::fflush(stdout);
+  std::fprintf(stderr, "memory on %s: peak %.1f MiB of Strata's tensors in the timed steps",
+               par.device.str().c_str(), static_cast<double>(mem.peak_bytes) / 1048576.0);
+  if (mem.device_used_bytes >= 0)
+    std::fprintf(
+        stderr, "; the device's used memory grew by %.1f MiB (cudaMemGetInfo)",
+        static_cast<double>(mem.device_used_bytes - at_start.device_used_bytes) / 1048576.0);
+  std::fprintf(stderr, "\n");
 
   if (o.profile) {
     const StepLosses last = step->losses();

@@ -44,10 +44,10 @@ ModelTimes profile_model(Sequential& m, const Tensor& x, const char* title, bool
   const int n = m.num_layers();
   std::vector<Tensor> ys(n), gs(n + 1);  // gs[i]: dL/d(input of layer i); gs[n]: dL/d(output)
   for (int i = 0; i < n; ++i) {
-    ys[i] = Tensor(m.activation(i).shape());
-    gs[i] = Tensor(i == 0 ? x.shape() : m.activation(i - 1).shape());
+    ys[i] = Tensor(m.activation_shape(i));
+    gs[i] = Tensor(i == 0 ? x.shape() : m.activation_shape(i - 1));
   }
-  gs[n] = Tensor(m.activation(n - 1).shape());
+  gs[n] = Tensor(m.activation_shape(n - 1));
   gs[n].fill(1e-3f);
   std::vector<std::vector<double>> fwd(n), bwd(n), bwd_frozen(n);
   StepContext no_params = ctx;

@@ -4,7 +4,12 @@
 Same four models as bench/models.cpp (bench/MODELS.md), same batch, optimizer, loss,
 training step, warm-up, timed windows and median, and the same JSON line:
   {"model", "device", "precision", "batch", "samples_per_s", "peak_rss_mb", "threads", "steps",
-   "windows", "step_ms_median"}  (+ on CUDA: "peak_gpu_mb", "gpu", "torch", "cuda", "cudnn")
+   "windows", "step_ms_median", "peak_bytes", "peak_reserved_bytes"}
+  (+ on CUDA: "peak_gpu_mb", "gpu", "torch", "cuda", "cudnn")
+peak_bytes: torch.cuda.max_memory_allocated() over the timed steps (the caching allocator's
+tensors, the figure to set beside Strata's peak_bytes); peak_reserved_bytes:
+torch.cuda.max_memory_reserved() (what the caching allocator held from the driver). Both null
+on the CPU.
 
 CPU, with Debian's interpreter, which has python3-torch (1.13.1):
   /usr/bin/python3 bench/pytorch_ref.py --model dcgan28 --steps 5 --threads 2
@@ -258,7 +263,9 @@ def main():
         "model": a.model, "device": a.device, "precision": a.precision, "batch": batch, "samples_per_s": round(rate, 1),
         "peak_rss_mb": round(peak_mb, 1), "threads": THREADS, "steps": a.steps,
         "windows": a.windows,
-        "step_ms_median": round(statistics.median(window_s) / a.steps * 1000.0, 2)}
+        "step_ms_median": round(statistics.median(window_s) / a.steps * 1000.0, 2),
+        "peak_bytes": torch.cuda.max_memory_allocated() if a.device == "cuda" else None,
+        "peak_reserved_bytes": torch.cuda.max_memory_reserved() if a.device == "cuda" else None}
     if a.device == "cuda":
         result.update({
             "peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1),

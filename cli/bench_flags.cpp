@@ -10,9 +10,10 @@ namespace {
 
 constexpr const char* kDescription =
     "Trains one model of bench/MODELS.md and prints one JSON line: model, device,\n"
-    "precision, batch, samples_per_s (median over the timed windows), peak_rss_mb (process peak "
-    "RSS),\n"
-    "threads, steps, windows, step_ms_median, data, data_wait_ms.\n"
+    "precision, cuda_graphs, batch, samples_per_s (median over the timed windows), peak_rss_mb\n"
+    "(process peak RSS), threads, steps, windows, step_ms_median, data, data_wait_ms, peak_bytes\n"
+    "(Strata's tensors on the device at their peak in the timed steps), device_used_bytes (CUDA:\n"
+    "growth of the device's used memory by cudaMemGetInfo; else null).\n"
     "  strata bench --model NAME [--device cpu] [--steps N] [--warmup N] [--windows N] ...\n"
     "  strata bench --reader PATH|GLOB [--batch N] [--steps N] [--prefetch N] ...\n"
     "  strata bench --comm [--bytes N] [--iters N] [--model NAME] ...   (under mpirun)";

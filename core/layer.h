@@ -102,6 +102,21 @@ class Layer {
   // then passes views in both directions and calls neither forward nor backward, so it costs no
   // copy and no memory.
   virtual bool is_view() const { return false; }
+  // Whether backward reads y, the output forward produced. A layer that answers false lets the
+  // model overwrite its output with the next layer's, once that layer has read it (an in-place
+  // activation). A layer that does not say is taken to need it.
+  virtual bool backward_needs_output() const { return true; }
+  // An elementwise layer that may run in place: forward(x, y) with y the memory of x writes f(x)
+  // over x, and backward reads y and dy only (never x). The model runs it so when nobody else
+  // reads the values it overwrites (the layer before needs not its output, no hook or
+  // keep_activation reads it): Sequential::plan_in_place.
+  virtual bool can_run_in_place() const { return false; }
+  // Whether backward may be given dx in the memory of dy (dx has dy's size, and every dy value is
+  // read before the dx value in its place is written: an elementwise layer, or one that reads all
+  // of a channel's dy for its sums before it writes that channel's dx). The model then writes the
+  // input gradient over the output gradient, when that is the model's own, and plans smaller
+  // gradient buffers.
+  virtual bool backward_dx_over_dy() const { return can_run_in_place(); }
   // A ReLU after this layer done by its own forward (a Dense on a GPU: cuBLASLt's epilogue). The
   // model asks can_fuse_relu for its backend and, when the next layer is_relu() and nothing reads
   // this layer's output on its own (no output-gradient hook), calls set_relu_fused(true): the

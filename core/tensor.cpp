@@ -11,8 +11,9 @@ namespace {
 
 std::shared_ptr<float> allocate(int64_t n, Device device) {
   Allocator& a = allocator_for(device);
-  auto* p = static_cast<float*>(a.allocate(static_cast<size_t>(n > 0 ? n : 1) * sizeof(float)));
-  return std::shared_ptr<float>(p, [&a](float* q) { a.deallocate(q); });
+  const size_t bytes = static_cast<size_t>(n > 0 ? n : 1) * sizeof(float);
+  auto* p = static_cast<float*>(a.allocate(bytes));
+  return std::shared_ptr<float>(p, [&a, bytes](float* q) { a.deallocate(q, bytes); });
 }
 
 }  // namespace

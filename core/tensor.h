@@ -48,6 +48,8 @@ class Tensor {
   // 0 for a default-constructed (empty) tensor.
   int64_t numel() const { return data_ ? shape_.numel() : 0; }
   bool empty() const { return data_ == nullptr; }
+  // The values its own storage has room for (0 for a view or an empty tensor).
+  int64_t capacity() const { return storage_ ? capacity_ : 0; }
   float& operator[](int64_t i) {
     if (!device_.is_cpu()) not_on_host("operator[]");
     return data_[i];

@@ -1,6 +1,8 @@
 // The alternating data-parallel GAN steps (trainers/gan_step.h).
 #include "trainers/gan_step.h"
 
+#include <memory>
+
 #include "core/error.h"
 #include "core/ops/bce_logits.h"
 #include "core/ops/fill.h"
@@ -47,6 +49,11 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
   values_.log("d_real", d_real_slot_, d_steps);
   values_.log("d_fake", d_fake_slot_, d_steps);
   values_.place(g.net().device());
+  // G and D run one after the other and G's backward takes the input gradient D's returns: they
+  // can share the layers' workspace and the input-gradient buffers.
+  const auto scratch = std::make_shared<SharedScratch>();
+  g.net().share_scratch(scratch);
+  d.net().share_scratch(scratch);
 }
 
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,

@@ -8,6 +8,7 @@
 #include "core/cuda/device.h"
 #include "core/cuda/handles.h"
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/step_capture.h"
 
 namespace strata {
@@ -26,7 +27,7 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   // No atomics in cuBLAS's reductions, so that two runs give the same bits.
   STRATA_CUBLAS_CHECK(cublasSetAtomicsMode(blas, CUBLAS_ATOMICS_NOT_ALLOWED));
   // A workspace of our own: cuBLAS then allocates nothing inside a captured step.
-  STRATA_CUDA_CHECK(cudaMalloc(&cublas_workspace_, cublas_workspace_bytes()));
+  cublas_workspace_ = allocator_for(Device::cuda(index)).allocate(cublas_workspace_bytes());
   STRATA_CUBLAS_CHECK(cublasSetWorkspace(blas, cublas_workspace_, cublas_workspace_bytes()));
   cublasLtHandle_t lt = nullptr;
   STRATA_CUBLAS_CHECK(cublasLtCreate(&lt));
@@ -35,14 +36,19 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   STRATA_CUDNN_CHECK(cudnnCreate(&dnn));
   cudnn_ = dnn;
   STRATA_CUDNN_CHECK(cudnnSetStream(dnn, s));
-  STRATA_CUDA_CHECK(cudaMalloc(&lt_workspace_, lt_workspace_bytes()));
+  // Through the device's allocator, so that memory_stats counts it (core/memory.h).
+  lt_workspace_ = allocator_for(Device::cuda(index)).allocate(lt_workspace_bytes());
 }
 
 CudaBackend::~CudaBackend() {
   // Called at exit, possibly after the driver has shut down: errors are ignored.
   cudaSetDevice(index_);
-  if (lt_workspace_) cudaFree(lt_workspace_);
-  if (cublas_workspace_) cudaFree(cublas_workspace_);
+  try {  // the runtime may be gone at exit: the memory goes with it
+    auto& memory = allocator_for(Device::cuda(index_));
+    if (lt_workspace_) memory.deallocate(lt_workspace_, lt_workspace_bytes());
+    if (cublas_workspace_) memory.deallocate(cublas_workspace_, cublas_workspace_bytes());
+  } catch (const Error&) {
+  }
   if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
   if (cublaslt_) cublasLtDestroy(static_cast<cublasLtHandle_t>(cublaslt_));
   if (cublas_) cublasDestroy(static_cast<cublasHandle_t>(cublas_));

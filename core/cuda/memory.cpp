@@ -21,7 +21,9 @@ class DeviceAllocator final : public Allocator {
  public:
   explicit DeviceAllocator(int index) : device_(Device::cuda(index)) {}
   Device device() const override { return device_; }
-  void* allocate(size_t bytes) override {
+
+ protected:
+  void* raw_allocate(size_t bytes) override {
     check(cudaSetDevice(device_.index), "cudaSetDevice", device_);
     void* p = nullptr;
     const cudaError_t rc = cudaMalloc(&p, bytes > 0 ? bytes : 1);
@@ -31,7 +33,7 @@ class DeviceAllocator final : public Allocator {
     check(rc, "cudaMalloc", device_);
     return p;
   }
-  void deallocate(void* p) override {
+  void raw_deallocate(void* p) override {
     cudaSetDevice(device_.index);
     cudaFree(p);
   }
@@ -44,7 +46,8 @@ class DeviceAllocator final : public Allocator {
 
 Allocator& device_allocator(int index) {
   static std::mutex mu;
-  static std::vector<std::unique_ptr<DeviceAllocator>> allocators;
+  // Never destroyed: tensors and backends that live until exit free through them.
+  static auto& allocators = *new std::vector<std::unique_ptr<DeviceAllocator>>();
   std::lock_guard<std::mutex> lock(mu);
   int count = 0;
   const cudaError_t rc = cudaGetDeviceCount(&count);
@@ -59,6 +62,15 @@ Allocator& device_allocator(int index) {
   if (allocators.size() < static_cast<size_t>(count)) allocators.resize(count);
   if (!allocators[index]) allocators[index] = std::make_unique<DeviceAllocator>(index);
   return *allocators[index];
+}
+
+void device_memory_info(int index, int64_t* used, int64_t* total) {
+  const Device device = Device::cuda(index);
+  check(cudaSetDevice(index), "cudaSetDevice", device);
+  size_t free_bytes = 0, total_bytes = 0;
+  check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo", device);
+  *used = static_cast<int64_t>(total_bytes - free_bytes);
+  *total = static_cast<int64_t>(total_bytes);
 }
 
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes,

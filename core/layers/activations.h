@@ -1,5 +1,8 @@
 // Elementwise activations. Each backward needs only y (the output), so no input is kept:
-// ReLU dy*(y>0), LeakyReLU dy*(y>0 ? 1 : slope), Sigmoid dy*y*(1-y), Tanh dy*(1-y^2).
+// ReLU dy*(y>0), LeakyReLU dy*(y>0 ? 1 : slope), Sigmoid dy*y*(1-y), Tanh dy*(1-y^2). Each value
+// is computed from the value at the same place only, so they run in place: forward writing y over
+// x and backward writing dx over dy (Layer::can_run_in_place, backward_dx_over_dy) give the same
+// values.
 #pragma once
 
 #include "core/layer.h"
@@ -13,6 +16,7 @@ class Activation final : public Layer {
   const char* kind() const override;
   Shape build(const Shape& in) override { return in; }
   bool is_relu() const override { return fn_.kind == ActivationKind::kReLU; }
+  bool can_run_in_place() const override { return true; }
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;

@@ -29,6 +29,8 @@ class BatchNorm final : public Layer {
  public:
   explicit BatchNorm(const BatchNormOptions& o);
   const char* kind() const override { return "batchnorm"; }
+  bool backward_needs_output() const override { return false; }
+  bool backward_dx_over_dy() const override { return true; }
   Shape build(const Shape& in) override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;

@@ -25,6 +25,7 @@ class ConvTranspose2D final : public Layer {
  public:
   explicit ConvTranspose2D(const ConvTranspose2DOptions& o);
   const char* kind() const override { return "conv_transpose2d"; }
+  bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;

@@ -12,6 +12,8 @@ class Dropout final : public Layer {
  public:
   explicit Dropout(float rate);
   const char* kind() const override { return "dropout"; }
+  bool backward_needs_output() const override { return false; }
+  bool backward_dx_over_dy() const override { return true; }
   Shape build(const Shape& in) override { return in; }
   ScratchNeeds setup(const Shape& in, Backend& backend) override;
   void bind_scratch(Tensor workspace, Tensor saved) override;

@@ -19,6 +19,7 @@ class MaxPool2D final : public Layer {
  public:
   explicit MaxPool2D(const MaxPool2DOptions& o);
   const char* kind() const override { return "maxpool2d"; }
+  bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
   ScratchNeeds setup(const Shape& in, Backend& backend) override;
   void bind_scratch(Tensor workspace, Tensor saved) override;
@@ -43,6 +44,7 @@ class Upsample2D final : public Layer {
  public:
   explicit Upsample2D(const Upsample2DOptions& o);
   const char* kind() const override { return "upsample2d"; }
+  bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,

@@ -15,6 +15,7 @@ class Reshape final : public Layer {
   const char* kind() const override { return target_.empty() ? "flatten" : "reshape"; }
   Shape build(const Shape& in) override;
   bool is_view() const override { return true; }
+  bool backward_needs_output() const override { return false; }
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;

@@ -30,6 +30,8 @@ TEST(BenchRun, PrintsOneJsonLine) {
             0u)
       << out;
   EXPECT_NE(out.find("\"peak_rss_mb\": "), std::string::npos) << out;
+  EXPECT_NE(out.find("\"peak_bytes\": "), std::string::npos) << out;
+  EXPECT_NE(out.find("\"device_used_bytes\": null}"), std::string::npos) << out;  // not CUDA
   EXPECT_NE(out.find("\"threads\": 1"), std::string::npos) << out;
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.find('\n'), out.size() - 1) << "one line";

@@ -151,8 +151,11 @@ TEST(Sequential, DenseThenReluFuseOffTheCpu) {
     const Tensor y_cpu = cpu.forward(x, StepContext{});
     const Tensor x_dev = x.to(Device::emulated());  // alive until backward, as a batch is
     const Tensor y_dev = dev.forward(x_dev, StepContext{}).to(Device::cpu());
-    EXPECT_EQ(dev.activation(1).data() == dev.activation(0).data(), !hook) << "hook " << hook;
-    EXPECT_NE(cpu.activation(1).data(), cpu.activation(0).data());
+    // Fused off the CPU (the ReLU is the Dense's memory), in place on it; neither with the hook.
+    EXPECT_EQ(dev.activation_overwritten(0), !hook) << "hook " << hook;
+    EXPECT_FALSE(dev.runs_in_place(1));
+    EXPECT_EQ(cpu.activation_overwritten(0), !hook) << "hook " << hook;
+    EXPECT_EQ(cpu.runs_in_place(1), !hook) << "hook " << hook;
     for (int64_t i = 0; i < y_cpu.numel(); ++i) ASSERT_EQ(y_dev[i], y_cpu[i]) << i;
     cpu.backward(dy, StepContext{}, false);
     dev.backward(dy.to(Device::emulated()), StepContext{}, false);

@@ -172,12 +172,19 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 strata = {r["model"]: r for r in rows if "ref" not in r}
 torch = {r["model"]: r for r in rows if "ref" in r}
-print("\n| model | strata samples/s | pytorch samples/s | strata / pytorch |")
-print("|---|---|---|---|")
+def mib(r, key):  # peak_bytes and the like, in MiB (docs/benchmarks.md, the memory columns)
+    v = r.get(key)
+    return f"{v / 2**20:.1f}" if isinstance(v, (int, float)) else "-"
+print("\n| model | strata samples/s | pytorch samples/s | strata / pytorch | strata peak MiB "
+      "| pytorch peak MiB | strata device used MiB | pytorch reserved MiB |")
+print("|---|---|---|---|---|---|---|---|")
 for m in ["sae_finetune", "sae_layer1", "dcgan28", "dcgan64"]:
-    s, t = strata.get(m, {}).get("samples_per_s"), torch.get(m, {}).get("samples_per_s")
+    sr, tr = strata.get(m, {}), torch.get(m, {})
+    s, t = sr.get("samples_per_s"), tr.get("samples_per_s")
     ratio = f"{s / t:.2f}" if s and t else "-"
-    print(f"| {m} | {s or '-'} | {t or '-'} | {ratio} |")
+    print(f"| {m} | {s or '-'} | {t or '-'} | {ratio} | {mib(sr, 'peak_bytes')} "
+          f"| {mib(tr, 'peak_bytes')} | {mib(sr, 'device_used_bytes')} "
+          f"| {mib(tr, 'peak_reserved_bytes')} |")
 PY
 fi
 passed=0 skipped=0 failed=0
