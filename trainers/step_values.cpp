@@ -57,15 +57,15 @@ std::vector<std::pair<std::string, double>> StepValues::read() const {
 }
 
 StepAccumulator::~StepAccumulator() {
-  if (acc_ != nullptr) allocator_for(device_).deallocate(acc_);
+  if (acc_ != nullptr) allocator_for(device_).deallocate(acc_, acc_bytes_);
 }
 
 void StepAccumulator::add(const StepValues& v, int64_t weight, int64_t step) {
   if (values_ == nullptr) {
     values_ = &v;
     device_ = v.device();
-    const size_t bytes = static_cast<size_t>(step_accumulator_size(v.layout())) * sizeof(double);
-    acc_ = static_cast<double*>(allocator_for(device_).allocate(bytes));
+    acc_bytes_ = static_cast<size_t>(step_accumulator_size(v.layout())) * sizeof(double);
+    acc_ = static_cast<double*>(allocator_for(device_).allocate(acc_bytes_));
     clear();
   }
   STRATA_CHECK(values_ == &v && device_ == v.device(),

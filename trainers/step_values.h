@@ -81,6 +81,7 @@ class StepAccumulator {
   const StepValues* values_ = nullptr;
   Device device_ = Device::cpu();
   double* acc_ = nullptr;  // step_accumulator_size(layout) doubles on device_
+  size_t acc_bytes_ = 0;
 };
 
 }  // namespace strata

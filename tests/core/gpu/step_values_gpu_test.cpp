@@ -31,7 +31,7 @@ class DeviceDoubles {
   explicit DeviceDoubles(int64_t n) : n_(n) {
     p_ = static_cast<double*>(allocator_for(Device::cuda(0)).allocate(bytes()));
   }
-  ~DeviceDoubles() { allocator_for(Device::cuda(0)).deallocate(p_); }
+  ~DeviceDoubles() { allocator_for(Device::cuda(0)).deallocate(p_, bytes()); }
   DeviceDoubles(const DeviceDoubles&) = delete;
   DeviceDoubles& operator=(const DeviceDoubles&) = delete;
   double* data() { return p_; }
