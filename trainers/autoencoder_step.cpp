@@ -62,6 +62,7 @@ const Tensor& AutoencoderStep::corrupt(const Tensor& x, const BatchPosition& pos
   a.seed = o_.seed;
   a.step = pos.step;
   a.first_sample = pos.sample_offset;
+  a.counter = pos.counter;
   a.batch = x.dim(0);
   a.per_sample = x.numel() / a.batch;
   dispatch(backend_for(x.device()), [&](auto& be) {

@@ -57,7 +57,7 @@ GanStep::GanStep(ParallelNet& g, ParallelNet& d, Optimizer& opt_g, Optimizer& op
 }
 
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
-                  uint64_t step, int64_t first_sample) {
+                  uint64_t step, int64_t first_sample, const StepCounter* counter) {
   z.resize(batched(n, z_sample));
   NormalDrawArgs a;
   a.seed = seed;
@@ -65,6 +65,7 @@ void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, ui
   a.purpose = RngPurpose::kLatent;
   a.index = index;
   a.first_sample = first_sample;
+  a.counter = counter;
   a.batch = n;
   a.per_sample = z_sample.numel();
   dispatch(backend_for(z.device()), [&](auto& be) { normal_draw(be, a, z.data()); });
@@ -76,7 +77,8 @@ void GanStep::mean_sigmoid(const Tensor& logits, float* out) {
 }
 
 void GanStep::draw_latent(int64_t n, const BatchPosition& pos, int d_index) {
-  draw_latents(z_, z_sample_, n, seed_, d_step_latent_index(d_index), pos.step, pos.sample_offset);
+  draw_latents(z_, z_sample_, n, seed_, d_step_latent_index(d_index), pos.step, pos.sample_offset,
+               pos.counter);
 }
 
 void GanStep::set_label_smoothing(float s) {

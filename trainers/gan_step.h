@@ -40,9 +40,10 @@ inline uint32_t d_step_latent_index(int d_index) {
 }
 
 // z [n, z_sample...] with row i ~ N(0, 1) from (seed, kLatent, index, step, first_sample + i),
-// drawn on z's device (z is resized there).
+// drawn on z's device (z is resized there). counter: when set, the step and first sample are read
+// from it on the device instead (a step captured as a CUDA graph; core/ops/step_counter.h).
 void draw_latents(Tensor& z, const Shape& z_sample, int64_t n, uint64_t seed, uint32_t index,
-                  uint64_t step, int64_t first_sample);
+                  uint64_t step, int64_t first_sample, const StepCounter* counter = nullptr);
 
 class GanStep {
  public:

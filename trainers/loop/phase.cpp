@@ -13,6 +13,7 @@
 #include "core/data/reader.h"
 #include "trainers/loop/run_state.h"
 #include "trainers/loop/step_log.h"
+#include "trainers/loop/step_runner.h"
 #include "trainers/plot/loss_curve.h"
 #include "trainers/schedule.h"
 #include "trainers/signals.h"
@@ -99,6 +100,10 @@ bool run_phase(RunState& r, int64_t p) {
   reader.start(r.pos.epoch, r.pos.step_in_epoch);
   if (talk) r.progress->begin_phase(phase.name(), total, r.pos.epoch * spe + r.pos.step_in_epoch);
   StepLog log(r.comm, r.metrics.get());
+  // Eagerly, or each batch shape captured once as a CUDA graph and replayed (core/step_graph.h).
+  StepRunner runner(
+      StepGraph::mode_for(e.cuda_graphs, r.device, r.comm.size() == 1 || r.comm.device_buffers()),
+      r.device);
   for (int64_t epoch = r.pos.epoch; epoch < phase.epochs(); ++epoch) {
     for (int64_t s = (epoch == r.pos.epoch ? r.pos.step_in_epoch : 0); s < spe; ++s) {
       const int64_t step_in_phase = epoch * spe + s;
@@ -110,7 +115,7 @@ bool run_phase(RunState& r, int64_t p) {
       bp.step = static_cast<uint64_t>(r.pos.global_step);
       bp.sample_offset = b.global_offset;
       bp.global_batch = e.batch_size;
-      const StepValues& values = phase.step(b, bp);
+      const StepValues& values = runner.run(phase, b, bp, opts);
       log.add(values, b.size, r.pos.global_step, reader.last_wait_ms());
       ++r.pos.global_step;
       r.samples_run += b.size;
@@ -153,7 +158,10 @@ bool run_phase(RunState& r, int64_t p) {
     log.check();  // the epoch's last step was a logging step: nothing left to read
     end_epoch(r, phase, p, epoch);
   }
-  if (talk) r.progress->end_phase();
+  if (talk) {
+    if (!runner.summary().empty()) r.progress->line(phase.name() + ": " + runner.summary());
+    r.progress->end_phase();
+  }
   r.pos = RunPosition{p + 1, 0, 0, r.pos.global_step};
   return true;
 }
