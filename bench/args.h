@@ -11,6 +11,7 @@ struct BenchOptions {
   std::string model;               // --model NAME (required): a model of bench/MODELS.md
   std::string device = "cpu";      // --device cpu | cuda | auto (core/device_select.h)
   std::string precision = "fp32";  // --precision fp32 | tf32 | bf16 (core/precision.h)
+  std::string cuda_graphs = "on";  // --cuda-graphs on | off: replay each step as a CUDA graph
   int64_t steps = 10;              // --steps N: timed steps per window
   int64_t warmup = 5;              // --warmup N: untimed steps first
   int64_t windows = 3;  // --windows N (alias --repeats): timed windows; the median is reported

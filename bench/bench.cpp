@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/comm_bench.h"
 #include "bench/data_source.h"
@@ -23,6 +24,7 @@
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/precision.h"
+#include "core/step_graph.h"
 
 namespace strata::bench {
 
@@ -65,8 +67,24 @@ int run(const BenchOptions& o) {
       make_bench_data(o.data, info, step->sample_shape(), batch, static_cast<int>(o.data_batches),
                       o.seed, par.device);
 
+  // On a GPU the step is captured once as a CUDA graph and replayed (core/step_graph.h): it reads
+  // its batch from a fixed buffer and its step from a device counter, written before each run.
+  StepGraph graph(StepGraph::mode_for(o.cuda_graphs == "on", par.device, true), par.device);
+  StepStaging staging(par.device);
+  const std::vector<Optimizer*> opts = step->optimizers();
+  auto train = [&](const Tensor& x, uint64_t at) {
+    if (graph.mode() == StepGraph::Mode::kEager) {
+      step->run(x, at);
+      return;
+    }
+    const Tensor& fixed = staging.stage(0, x);
+    const StepCounter* counter = staging.counter(at, static_cast<int64_t>(at) * batch);
+    for (Optimizer* opt : opts) opt->publish_lr();
+    graph.run({x.shape()}, [&] { step->run(fixed, at, counter); });
+  };
+
   uint64_t s = 0;
-  for (int64_t i = 0; i < o.warmup; ++i, ++s) step->run(data->next(s), s);
+  for (int64_t i = 0; i < o.warmup; ++i, ++s) train(data->next(s), s);
   backend.synchronize();          // a window times only its own steps
   reset_peak_memory(par.device);  // the peak of the timed steps, as pytorch_ref.py's
   std::vector<double> window_s, wait_ms;
@@ -76,7 +94,7 @@ int run(const BenchOptions& o) {
     for (int64_t i = 0; i < o.steps; ++i, ++s) {
       const Tensor& x = data->next(s);
       wait += data->last_wait_ms();
-      step->run(x, s);
+      train(x, s);
     }
     backend.synchronize();
     window_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
@@ -95,13 +113,15 @@ int run(const BenchOptions& o) {
           : std::to_string(mem.device_used_bytes - at_start.device_used_bytes);
 
   std::printf(
-      "{\"model\": \"%s\", \"device\": \"%s\", \"precision\": \"%s\", \"batch\": %lld, "
+      "{\"model\": \"%s\", \"device\": \"%s\", \"precision\": \"%s\", \"cuda_graphs\": %s, "
+      "\"batch\": %lld, "
       "\"samples_per_s\": %.1f, "
       "\"peak_rss_mb\": %.1f, \"threads\": %d, \"steps\": %lld, \"windows\": %lld, "
       "\"step_ms_median\": %.2f, \"blas_core\": \"%s\", \"data\": \"%s\", "
       "\"data_wait_ms\": %.3f, \"peak_bytes\": %lld, \"device_used_bytes\": %s}\n",
       info.name, describe_device(par.device).c_str(), precision_name(par.precision),
-      static_cast<long long>(batch), rate, peak_rss_mb(), threads, static_cast<long long>(o.steps),
+      graph.mode() == StepGraph::Mode::kGraph ? "true" : "false", static_cast<long long>(batch),
+      rate, peak_rss_mb(), threads, static_cast<long long>(o.steps),
       static_cast<long long>(o.windows), step_ms, blas_coretype(), data->kind(), median(wait_ms),
       static_cast<long long>(mem.peak_bytes), used_delta.c_str());
   std::fflush(stdout);

@@ -7,8 +7,10 @@ namespace strata::bench {
 
 namespace {
 
-BatchPosition position(Communicator& comm, int64_t batch, uint64_t step) {
+BatchPosition position(Communicator& comm, int64_t batch, uint64_t step,
+                       const StepCounter* counter) {
   BatchPosition pos;
+  pos.counter = counter;
   pos.step = step;
   pos.global_batch = batch * comm.size();
   pos.sample_offset = static_cast<int64_t>(step) * pos.global_batch + comm.rank() * batch;
@@ -30,10 +32,10 @@ AutoencoderStep::AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t 
   net_.set_precision(par.precision);
 }
 
-void AutoencoderStep::run(const Tensor& real, uint64_t step) {
+void AutoencoderStep::run(const Tensor& real, uint64_t step, const StepCounter* counter) {
   STRATA_CHECK(real.dim(0) == batch_, "batch of " << real.dim(0) << " samples; this step was set "
                                                   << "up for " << batch_);
-  step_.run(real, position(comm_, batch_, step));
+  step_.run(real, position(comm_, batch_, step, counter));
 }
 
 StepLosses AutoencoderStep::losses() const {
@@ -57,10 +59,10 @@ GanStep::GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const Step
   gan_.d.set_precision(par.precision);
 }
 
-void GanStep::run(const Tensor& real, uint64_t step) {
+void GanStep::run(const Tensor& real, uint64_t step, const StepCounter* counter) {
   STRATA_CHECK(real.dim(0) == batch_, "batch of " << real.dim(0) << " samples; this step was set "
                                                   << "up for " << batch_);
-  step_.d_step(real, position(comm_, batch_, step));
+  step_.d_step(real, position(comm_, batch_, step, counter));
   step_.g_step();
 }
 

@@ -30,9 +30,12 @@ class TrainStep {
   virtual ~TrainStep() = default;
   // The shape of one sample of real data ({784} or an image).
   virtual Shape sample_shape() const = 0;
-  // Trains on `real` ([batch, sample...]); `step` keys the random draws. Reads nothing back:
-  // the step's values stay on the device.
-  virtual void run(const Tensor& real, uint64_t step) = 0;
+  // Trains on `real` ([batch, sample...]); `step` keys the random draws (or, when given, the
+  // counter in device memory holding that step: a step captured as a CUDA graph). Reads nothing
+  // back: the step's values stay on the device.
+  virtual void run(const Tensor& real, uint64_t step, const StepCounter* counter = nullptr) = 0;
+  // The optimizers a step steps (their learning rates are published before a graph replay).
+  virtual std::vector<Optimizer*> optimizers() = 0;
   // The last step's losses on the host (one copy from a device, which waits for the step).
   virtual StepLosses losses() const = 0;
 };
@@ -51,7 +54,8 @@ class AutoencoderStep final : public TrainStep {
   AutoencoderStep(const ModelInfo& info, int64_t batch, uint64_t seed,
                   const StepParallel& par = {});
   Shape sample_shape() const override { return net_.input_sample_shape(); }
-  void run(const Tensor& real, uint64_t step) override;
+  void run(const Tensor& real, uint64_t step, const StepCounter* counter = nullptr) override;
+  std::vector<Optimizer*> optimizers() override { return {&adam_}; }
   StepLosses losses() const override;
   Sequential& net() { return net_; }
 
@@ -69,7 +73,8 @@ class GanStep final : public TrainStep {
  public:
   GanStep(const ModelInfo& info, int64_t batch, uint64_t seed, const StepParallel& par = {});
   Shape sample_shape() const override { return gan_.image_sample; }
-  void run(const Tensor& real, uint64_t step) override;
+  void run(const Tensor& real, uint64_t step, const StepCounter* counter = nullptr) override;
+  std::vector<Optimizer*> optimizers() override { return {&adam_g_, &adam_d_}; }
   StepLosses losses() const override;
   Gan& gan() { return gan_; }
 

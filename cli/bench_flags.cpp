@@ -66,6 +66,11 @@ std::optional<bench::BenchOptions> parse_bench_flags(const Args& args) {
                  "bf16 (operands rounded, fp32 sums and master weights; docs/gpu.md)")
       ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
       ->capture_default_str();
+  app.add_option("--cuda-graphs", o.cuda_graphs,
+                 "on a GPU, capture the training step once as a CUDA graph and replay it (on), "
+                 "or launch every kernel from the host (off); the CPU ignores it")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
   CLI::Option* steps =
       app.add_option("--steps", o.steps,
                      "timed steps per window (default 10; --reader: 200; --comm: steps of "

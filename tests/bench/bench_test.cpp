@@ -24,8 +24,9 @@ TEST(BenchRun, PrintsOneJsonLine) {
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run(o), 0);
   const std::string out = ::testing::internal::GetCapturedStdout();
+  // cuda_graphs: false on the CPU, whatever --cuda-graphs says (it is on by default).
   EXPECT_EQ(out.rfind("{\"model\": \"sae_layer1\", \"device\": \"cpu\", \"precision\": \"fp32\", "
-                      "\"batch\": 8, \"samples_per_s\": ",
+                      "\"cuda_graphs\": false, \"batch\": 8, \"samples_per_s\": ",
                       0),
             0u)
       << out;
