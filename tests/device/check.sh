@@ -3,7 +3,7 @@
 # time limit, failing soft (a failed stage does not stop the next), then a summary table last.
 # Logs, gtest JSON and benchmark JSON lines go to $OUT (or ./device-out). Prepared here with
 # tests/device/prepare.sh; run there from the repository root:
-#   bash tests/device/check.sh                  # every stage (under 8 minutes)
+#   bash tests/device/check.sh                  # the default stages (under 10 minutes)
 #   STAGES="ops train" bash tests/device/check.sh   # some stages only
 # Stages:
 #   setup     unpack .carry, the GPU (nvidia-smi), strata info lists it
@@ -17,14 +17,22 @@
 #   nccl      the NCCL backend with one rank; two ranks on one GPU refused with a clear error; the
 #             launcher (one rank per GPU) training the smoke autoencoder on the GPU, with NCCL and
 #             with MPI; NCCL with a CPU model refused with a clear error
-#   bench     strata bench --device cuda beside bench/pytorch_ref.py --device cuda, four models
+#   graphs    whole-step CUDA graphs: every smoke config trained with cuda_graphs on and off,
+#             equal bit for bit; 2 MPI ranks on the GPU against 1 rank to rounding; NCCL with
+#             1 rank (tests/device/graphs.sh)
+#   bench     strata bench --device cuda beside bench/pytorch_ref.py --device cuda, four models,
+#             at fp32, tf32 and bf16, with peak memory; a per-kernel profile of each model
+#   mainjob   the README's main job (launch/main_job.sh) on the GPU, when the Fashion-MNIST
+#             files were carried along (prepare.sh --with-data)
+# The default stages fit one device call (10 minutes): setup ops train graphs bench. The rest
+# (runs sanitize nccl mainjob) make a second call: STAGES="setup runs sanitize nccl mainjob".
 # Without a GPU (a dry run) every stage ends within seconds saying why.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 out=${OUT:-$root/device-out}
 mkdir -p "$out/logs"
-stages=${STAGES:-setup ops train runs sanitize nccl bench}
+stages=${STAGES:-setup ops train graphs bench}
 declare -a names results times
 
 # stage NAME LIMIT_S FUNCTION: runs it with a time limit, logs to $out/logs/NAME.log.
@@ -139,6 +147,16 @@ st_nccl() {
   exit $rc
 }
 
+st_graphs() {
+  need_gpu
+  local w rc
+  w=$(mktemp -d)
+  bash tests/device/graphs.sh "$w"
+  rc=$?
+  rm -rf "$w"
+  exit $rc
+}
+
 st_bench() {
   need_gpu
   local model rc=0
@@ -160,7 +178,8 @@ stage train 80 st_train
 stage runs 75 st_runs
 stage sanitize 90 st_sanitize
 stage nccl 40 st_nccl
-stage bench 70 st_bench
+stage graphs 110 st_graphs
+stage bench 250 st_bench
 
 echo
 echo "| stage | result | seconds |"
