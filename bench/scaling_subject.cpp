@@ -93,7 +93,8 @@ std::vector<double> layer_work(Sequential& net) {
   for (int i = 0; i < net.num_layers(); ++i) {
     const Shape& in = i == 0 ? x.shape() : net.activation(i - 1).shape();
     const Shape& out = net.activation(i).shape();
-    const int64_t params = net.layer_param_count(i);
+    int64_t params = 0;  // without the flat buffer's alignment padding
+    for (const ParamSpec& p : net.layer(i).param_specs()) params += p.shape.numel();
     work.push_back(params > 0 ? static_cast<double>(params) *
                                     static_cast<double>(std::min(spatial(in), spatial(out)))
                               : static_cast<double>(out.sample_numel()));

@@ -46,7 +46,8 @@ class ScalingSubject {
   // The bucket size training would use (the config's distributed.bucket_mb, else the reducer's
   // default).
   int64_t bucket_bytes() const { return bucket_bytes_; }
-  // Bytes all-reduced per step (fp32 gradients of every reduced network).
+  // Bytes all-reduced per step: the fp32 gradient buffers of every reduced network, as the reducer
+  // sends them (each parameter tensor's slice padded for alignment).
   int64_t gradient_bytes() const;
 
   // The reduced networks in the order their gradients are reduced in a step.
