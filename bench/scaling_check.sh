@@ -10,7 +10,7 @@
 #
 # Environment (all optional):
 #   MODELS="sae_finetune"   models (bench/MODELS.md) whose step is checked
-#   RANKS="2 3 4"           rank counts
+#   RANKS="2 3 4"           rank counts of the all-reduce fit (the steps also run on 1 rank)
 #   REPEATS=3               runs of each measurement; the medians are compared
 #   BATCH=240               global batch (divisible by every rank count)
 #   STEPS=10                timed steps of each kind per run of `bench --comm`
@@ -94,12 +94,14 @@ with open(f"{out}/local_fit.yaml", "w") as f:
 print(open(f"{out}/local_fit.yaml").read())
 PY
 
-# 3. The step of each model with and without reduction, each rank count, REPEATS runs.
+# 3. The step of each model with and without reduction, on 1 rank and each rank count, REPEATS
+# runs. One thread a rank: more ranks than cores then share them without OpenMP threads spinning
+# against each other (the step without reduction, measured alike, carries the same sharing).
 : > "$out/steps.jsonl"
 for r in $(seq "$repeats"); do
   for m in $models; do
-    for n in $ranks; do
-      "${mpi[@]}" -n "$n" "$strata" bench --comm --bytes 4096 --iters 1 --warmup 2 \
+    for n in 1 $ranks; do
+      OMP_NUM_THREADS=1 "${mpi[@]}" -n "$n" "$strata" bench --comm --bytes 4096 --iters 1 --warmup 2 \
         --model "$m" --batch "$batch" --steps "$steps" | grep comm_exposed >> "$out/steps.jsonl"
     done
   done

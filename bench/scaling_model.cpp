@@ -199,14 +199,18 @@ std::vector<BucketChoice> scan_buckets(
   return scan;
 }
 
-BucketChoice best_bucket(const std::vector<BucketChoice>& scan) {
+BucketChoice best_bucket(const std::vector<BucketChoice>& scan, int64_t current) {
   STRATA_CHECK(!scan.empty(), "no bucket size to choose from");
   double fastest = scan.front().step_ms;
   for (const BucketChoice& b : scan) fastest = std::min(fastest, b.step_ms);
-  // Within 0.1% of the fastest, fewer and larger buckets: less to launch, less to go wrong.
+  const auto near_fastest = [&](const BucketChoice& b) {
+    return b.step_ms <= fastest * (1 + 1e-3);
+  };
+  for (const BucketChoice& b : scan)
+    if (b.bucket_bytes == current && near_fastest(b)) return b;
   BucketChoice best{};
   for (const BucketChoice& b : scan)
-    if (b.step_ms <= fastest * (1 + 1e-3) && b.bucket_bytes > best.bucket_bytes) best = b;
+    if (near_fastest(b) && b.bucket_bytes > best.bucket_bytes) best = b;
   return best;
 }
 

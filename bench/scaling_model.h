@@ -134,12 +134,13 @@ struct BucketChoice {
   int buckets = 0;  // over all segments
   double step_ms = 0;
 };
-// The step at each candidate bucket size (its layout, from the real model's reducer buckets);
-// best_bucket picks the fastest, the larger bucket on a tie within 0.1%.
+// The step at each candidate bucket size (its layout, from the real model's reducer buckets).
 std::vector<BucketChoice> scan_buckets(
     const std::vector<std::pair<int64_t, StepLayout>>& candidates, const ComputeModel& compute,
     int64_t per_gpu_batch, const Cluster& c, Algorithm a, int gpus);
-BucketChoice best_bucket(const std::vector<BucketChoice>& scan);
+// The bucket size to use: `current` (the size configured now) when the scan has it within 0.1% of
+// the fastest step, else the largest size within 0.1% of the fastest (fewer calls).
+BucketChoice best_bucket(const std::vector<BucketChoice>& scan, int64_t current);
 
 // The smallest power-of-two per-GPU batch up to max_batch whose weak-scaling efficiency on `gpus`
 // GPUs reaches `target`; 0 when none does.

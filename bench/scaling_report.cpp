@@ -109,7 +109,11 @@ int run_scale(const ScaleOptions& o, std::FILE* out) {
 
   std::vector<std::pair<int64_t, StepLayout>> candidates;
   for (double mb : kBucketCandidatesMb)
-    candidates.emplace_back(mib_to_bytes(mb), subject->layout(mib_to_bytes(mb)));
+    if (mib_to_bytes(mb) != bucket_bytes)
+      candidates.emplace_back(mib_to_bytes(mb), subject->layout(mib_to_bytes(mb)));
+  candidates.emplace_back(bucket_bytes, layout);
+  std::sort(candidates.begin(), candidates.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   const std::vector<BucketChoice> scan =
       scan_buckets(candidates, compute, per_gpu, cluster, algo, largest);
   std::fprintf(out, "\nBucket size on %d GPUs, %lld samples per GPU:\n\n", largest,
@@ -118,16 +122,17 @@ int run_scale(const ScaleOptions& o, std::FILE* out) {
   for (const BucketChoice& b : scan)
     std::fprintf(out, "| %.4g | %d | %.3f |\n", static_cast<double>(b.bucket_bytes) / kMiB,
                  b.buckets, b.step_ms);
-  const BucketChoice best = best_bucket(scan);
+  const BucketChoice best = best_bucket(scan, bucket_bytes);
   const int64_t batch_needed =
       smallest_efficient_batch(subject->layout(best.bucket_bytes), compute, cluster, algo, largest,
                                o.target_efficiency, int64_t{1} << 20);
 
   std::fprintf(out, "\nRecommendation for %d GPUs:\n", largest);
-  std::fprintf(out,
-               "  distributed.bucket_mb: %.4g (%d buckets; the fastest step of the scan, the "
-               "largest bucket within 0.1%%)\n",
-               static_cast<double>(best.bucket_bytes) / kMiB, best.buckets);
+  std::fprintf(out, "  distributed.bucket_mb: %.4g (%d buckets, step %.3f ms; %s)\n",
+               static_cast<double>(best.bucket_bytes) / kMiB, best.buckets, best.step_ms,
+               best.bucket_bytes == bucket_bytes
+                   ? "the size used now is within 0.1% of the fastest of the scan: keep it"
+                   : "the largest size within 0.1% of the fastest step of the scan");
   if (batch_needed > 0)
     std::fprintf(out,
                  "  per-GPU batch: at least %lld (the smallest power of two with weak-scaling "

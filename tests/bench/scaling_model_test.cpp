@@ -208,8 +208,10 @@ TEST(ScalingModel, WeakAndStrongScaling) {
 TEST(ScalingModel, BucketAndBatchAdvice) {
   const std::vector<BucketChoice> scan = {
       {1 << 20, 9, 10.0}, {4 << 20, 3, 9.0}, {16 << 20, 2, 9.005}, {64 << 20, 1, 12.0}};
-  const BucketChoice best = best_bucket(scan);
-  EXPECT_EQ(best.bucket_bytes, 16 << 20);  // within 0.1% of the fastest, the larger bucket
+  // Within 0.1% of the fastest: the size used now, else the larger bucket.
+  EXPECT_EQ(best_bucket(scan, 64 << 20).bucket_bytes, 16 << 20);
+  EXPECT_EQ(best_bucket(scan, 4 << 20).bucket_bytes, 4 << 20);
+  EXPECT_EQ(best_bucket(scan, 1 << 20).bucket_bytes, 16 << 20);
   const Cluster c = dgx();
   const StepLayout layout{{{1.0 / 3, 2.0 / 3, {{10 * kMB, 1.0}}}}, 0.0};
   const ComputeModel compute{0.0, 0.01};
