@@ -21,6 +21,7 @@ struct ScaleOptions {
   bool measure = false;            // --measure: time the step on this machine's device
   std::string device = "cpu";      // --device, with --measure
   int64_t measure_steps = 5;       // --measure-steps: timed steps per batch size (median)
+  int threads = 0;                 // --threads, with --measure: CPU threads; 0 = all cores
   double bucket_mb = 0;            // --bucket-mb: 0 = the config's distributed.bucket_mb, else 25
   int64_t batch = 0;               // --batch: per-GPU batch of weak scaling; 0 = the model's
   int64_t global_batch = 0;        // --global-batch: strong scaling's; 0 = the model's

@@ -10,10 +10,17 @@
 #
 # Environment (all optional):
 #   MODELS="sae_finetune"   models (bench/MODELS.md) whose step is checked
-#   RANKS="2 3 4"           rank counts of the all-reduce fit (the steps also run on 1 rank)
+#   RANKS="2 3 4"           rank counts measured (the steps also run on 1 rank)
+#   FIT_RANKS=              rank counts the all-reduce fit uses (default: those of RANKS up to
+#                           the number of cores: the model gives each rank a processor, and ranks
+#                           that take turns on a core are slower than any alpha-beta line)
+#   ANALYSE_ONLY=1          skip the measurements; fit and compare OUT_DIR's existing results
 #   REPEATS=3               runs of each measurement; the medians are compared
 #   BATCH=240               global batch (divisible by every rank count)
 #   STEPS=10                timed steps of each kind per run of `bench --comm`
+#   BUCKET_MB=2             the reducer's bucket size for the steps: buckets stay in the range
+#                           of the fit (this machine's all-reduce falls off a cliff above 4 MiB
+#                           under load; docs/scaling.md)
 # Results: OUT_DIR/allreduce.jsonl, OUT_DIR/steps.jsonl, OUT_DIR/local_fit.yaml, OUT_DIR/table.md.
 set -euo pipefail
 
@@ -29,31 +36,40 @@ ranks="${RANKS:-2 3 4}"
 repeats="${REPEATS:-3}"
 batch="${BATCH:-240}"
 steps="${STEPS:-10}"
+bucket_mb="${BUCKET_MB:-2}"
+cores=$(nproc)
+fit_ranks="${FIT_RANKS:-$(for n in $ranks; do if ((n <= cores)); then echo "$n"; fi; done)}"
+analyse_only="${ANALYSE_ONLY:-0}"
 mkdir -p "$out"
 mpi=(mpirun --oversubscribe --allow-run-as-root)
 
-# 1. All-reduce time against message size (4 KiB .. 16 MiB), each rank count, REPEATS runs.
+# 1. All-reduce time against message size (4 KiB .. 4 MiB), each rank count, REPEATS runs.
+if [ "$analyse_only" != 1 ]; then
 : > "$out/allreduce.jsonl"
 for r in $(seq "$repeats"); do
   for n in $ranks; do
-    for bytes in 4096 65536 1048576 4194304 16777216; do
+    for bytes in 4096 65536 262144 1048576 2097152 4194304; do
       OMP_NUM_THREADS=1 "${mpi[@]}" -n "$n" "$strata" bench --comm --bytes "$bytes" --iters 20 \
         --warmup 3 --steps 0 | grep '"bench": "comm"' >> "$out/allreduce.jsonl"
     done
   done
 done
+fi
 
 # 2. The fit: t = call + 2(n-1) alpha + 2(n-1)/n * S / B (the ring of bench/scaling_model.h on one
 # node), least squares on relative error over the medians; written as a cluster file.
-python3 - "$out" <<'PY'
+python3 - "$out" "$fit_ranks" <<'PY'
 import json, statistics, sys
 out = sys.argv[1]
+fit_ranks = {int(n) for n in sys.argv[2].split()}
 runs = {}
 for line in open(f"{out}/allreduce.jsonl"):
     j = json.loads(line)
     t = j["bytes"] / (j["algbw_gbps"] * 1e9) * 1e6  # us
     runs.setdefault((j["ranks"], j["bytes"]), []).append(t)
-rows = [(n, s, statistics.median(ts)) for (n, s), ts in sorted(runs.items())]
+every = [(n, s, statistics.median(ts)) for (n, s), ts in sorted(runs.items())]
+rows = [r for r in every if r[0] in fit_ranks]
+assert rows, f"no all-reduce measured at the rank counts of the fit {sorted(fit_ranks)}"
 # Weighted normal equations (weight 1/t^2: relative error) for x = [1, 2(n-1), 2(n-1)/n*S]; with
 # one rank count the latency a hop cannot be told from the call cost and is left at 0.
 cols = [0, 1, 2] if len({n for n, _, _ in rows}) > 1 else [0, 2]
@@ -84,7 +100,8 @@ call, alpha, inv_bw = max(c[0], 0.0), max(c[1], 0.0), c[2]
 gbs = 1e-3 / inv_bw  # bytes/us -> GB/s
 with open(f"{out}/local_fit.yaml", "w") as f:
     f.write("# This machine's MPI all-reduce, fitted by bench/scaling_check.sh (medians of its runs):\n")
-    for n, s, t in rows:
+    f.write(f"# Fitted to {sorted(fit_ranks)} ranks; every rank count measured, fit beside it:\n")
+    for n, s, t in every:
         pred = call + 2 * (n - 1) * alpha + 2 * (n - 1) / n * s / (gbs * 1e3)
         f.write(f"#   {n} ranks, {s} bytes: measured {t:.1f} us, fit {pred:.1f} us\n")
     f.write("name: local_fit\ngpus_per_node: 64\n")
@@ -97,21 +114,23 @@ PY
 # 3. The step of each model with and without reduction, on 1 rank and each rank count, REPEATS
 # runs. One thread a rank: more ranks than cores then share them without OpenMP threads spinning
 # against each other (the step without reduction, measured alike, carries the same sharing).
+if [ "$analyse_only" != 1 ]; then
 : > "$out/steps.jsonl"
 for r in $(seq "$repeats"); do
   for m in $models; do
     for n in 1 $ranks; do
       OMP_NUM_THREADS=1 "${mpi[@]}" -n "$n" "$strata" bench --comm --bytes 4096 --iters 1 --warmup 2 \
-        --model "$m" --batch "$batch" --steps "$steps" | grep comm_exposed >> "$out/steps.jsonl"
+        --model "$m" --batch "$batch" --steps "$steps" --bucket-mb "$bucket_mb" | grep comm_exposed >> "$out/steps.jsonl"
     done
   done
 done
+fi
 
 # 4. Predicted against measured: `strata scale` with the fitted cluster, its compute the measured
 # step without reduction at the per-rank batch.
-python3 - "$out" "$strata" "$root" <<'PY'
-import json, re, statistics, subprocess, sys
-out, strata, root = sys.argv[1:4]
+python3 - "$out" "$strata" "$bucket_mb" <<'PY'
+import json, statistics, subprocess, sys
+out, strata, bucket_mb = sys.argv[1:4]
 runs = {}
 for line in open(f"{out}/steps.jsonl"):
     j = json.loads(line)
@@ -124,13 +143,14 @@ for (model, n, gb), js in sorted(runs.items()):
     unreduced, reduced, ar = med("step_ms_unreduced"), med("step_ms_reduced"), med("allreduce_ms")
     text = subprocess.run([strata, "scale", "--model", model, "--cluster", f"{out}/local_fit.yaml",
                            "--gpus", str(n), "--batch", str(local), "--global-batch", str(gb),
-                           "--step-ms", f"{unreduced}@{local}"],
+                           "--step-ms", f"{unreduced}@{local}", "--bucket-mb", bucket_mb],
                           check=True, capture_output=True, text=True).stdout
     weak = text.split("Weak scaling")[1].split("Strong scaling")[0]
     row = [c.strip() for c in weak.strip().splitlines()[-1].strip("|").split("|")]
     pred_ar, pred_step = float(row[4]), float(row[7])
+    ar_ratio = f"{pred_ar / ar:.2f}" if ar > 0 else "-"  # one rank: nothing to reduce
     lines.append(f"| {model} | {n} | {local} | {unreduced:.2f} | {ar:.2f} | {pred_ar:.2f} | "
-                 f"{pred_ar / ar:.2f} | {reduced:.2f} | {pred_step:.2f} | {pred_step / reduced:.2f} |")
+                 f"{ar_ratio} | {reduced:.2f} | {pred_step:.2f} | {pred_step / reduced:.2f} |")
 table = "\n".join(lines)
 open(f"{out}/table.md", "w").write(table + "\n")
 print(table)

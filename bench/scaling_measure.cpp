@@ -15,11 +15,11 @@ namespace strata::scaling {
 
 std::vector<ComputeSample> measure_step_ms(const std::string& model,
                                            const std::vector<int64_t>& batches,
-                                           const std::string& device, int64_t steps) {
+                                           const std::string& device, int64_t steps, int threads) {
   using Clock = std::chrono::steady_clock;
   const bench::ModelInfo& info = bench::find_model(model);
-  // As `strata bench`: every core of this machine.
-  set_cpu_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  set_cpu_threads(threads > 0 ? threads
+                              : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   bench::StepParallel par;
   par.device = select_device(parse_device_request(device), 0);
   const Backend& backend = backend_for(par.device);

@@ -11,11 +11,12 @@
 
 namespace strata::scaling {
 
-// With every core of the machine (as `strata bench`). For each batch: 2 untimed steps, then the
-// median of `steps` timed ones (each ended by a device synchronisation). device: "cpu", "cuda" or
-// "auto".
+// With `threads` CPU threads (0: every core, as `strata bench`). For each batch: 2 untimed steps,
+// then the median of `steps` timed ones (each ended by a device synchronisation). device: "cpu",
+// "cuda" or "auto".
 std::vector<ComputeSample> measure_step_ms(const std::string& model,
                                            const std::vector<int64_t>& batches,
-                                           const std::string& device, int64_t steps);
+                                           const std::string& device, int64_t steps,
+                                           int threads = 0);
 
 }  // namespace strata::scaling

@@ -33,10 +33,11 @@ ComputeModel compute_model(const ScaleOptions& o, const ScalingSubject& subject,
     std::vector<int64_t> batches;
     for (int64_t b : {per_gpu_batch / 4, per_gpu_batch / 2, per_gpu_batch})
       if (b >= 1 && (batches.empty() || batches.back() != b)) batches.push_back(b);
-    samples = measure_step_ms(subject.bench_model(), batches, o.device, o.measure_steps);
-    std::fprintf(out,
-                 "compute: measured here on device %s, median of %lld steps:", o.device.c_str(),
-                 static_cast<long long>(o.measure_steps));
+    samples = measure_step_ms(subject.bench_model(), batches, o.device, o.measure_steps, o.threads);
+    std::fprintf(
+        out, "compute: measured here on device %s (%s), median of %lld steps:", o.device.c_str(),
+        o.threads > 0 ? (std::to_string(o.threads) + " CPU threads").c_str() : "all CPU cores",
+        static_cast<long long>(o.measure_steps));
   } else {
     std::fprintf(out, "compute: given:");
   }

@@ -86,6 +86,8 @@ std::optional<scaling::ScaleOptions> parse_scale_flags(const Args& args) {
   app.add_option("--measure-steps", o.measure_steps, "timed steps per batch with --measure")
       ->check(int_range(1, 1000))
       ->capture_default_str();
+  app.add_option("--threads", o.threads, "CPU threads with --measure (default: all cores)")
+      ->check(int_range(1, 4096));
   app.add_option("--bucket-mb", o.bucket_mb,
                  "gradient bucket size, MiB (default: the config's distributed.bucket_mb, or 25)")
       ->check(CLI::PositiveNumber);
