@@ -90,7 +90,7 @@ std::optional<scaling::ScaleOptions> parse_scale_flags(const Args& args) {
       ->check(int_range(1, 4096));
   app.add_option("--bucket-mb", o.bucket_mb,
                  "gradient bucket size, MiB (default: the config's distributed.bucket_mb, or 25)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1e-6, 1e6));
   app.add_option("--batch", o.batch, "per-GPU batch of weak scaling (default: the model's batch)")
       ->check(int_range(1, 1 << 24));
   app.add_option("--global-batch", o.global_batch,

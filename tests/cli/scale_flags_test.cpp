@@ -91,6 +91,10 @@ TEST(ScaleFlags, Errors) {
             std::string::npos);
   EXPECT_NE(with({"--model", "dcgan28", "--gpus", "1,x"}).find("--gpus"), std::string::npos);
   EXPECT_NE(with({"--model", "dcgan28", "--gpus", "0"}).find("--gpus"), std::string::npos);
+  EXPECT_NE(with({"--model", "dcgan28", "--bucket-mb", "0"}).find("--bucket-mb"),
+            std::string::npos);
+  EXPECT_NE(with({"--model", "dcgan28", "--bucket-mb", "1e9"}).find("--bucket-mb"),
+            std::string::npos);
   EXPECT_NE(with({"--model", "dcgan28", "--algorithm", "mesh"}).find("--algorithm"),
             std::string::npos);
   EXPECT_NE(with({"--model", "dcgan28", "--frobnicate"}).find("unknown option '--frobnicate'"),
