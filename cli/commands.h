@@ -18,5 +18,6 @@ int run_encode(const Args& args);      // cli/cmd_encode.cpp
 int run_sample(const Args& args);      // cli/cmd_sample.cpp
 int run_eval(const Args& args);        // cli/cmd_eval.cpp
 int run_plot(const Args& args);        // cli/cmd_plot.cpp
+int run_scale(const Args& args);       // cli/cmd_scale.cpp
 
 }  // namespace strata::cli

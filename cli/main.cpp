@@ -29,6 +29,7 @@ constexpr Command kCommands[] = {
     {"sample", "draw images from a trained GAN generator", strata::cli::run_sample},
     {"eval", "evaluate a checkpoint: MSE, accuracy, Frechet distance", strata::cli::run_eval},
     {"plot", "draw a run's loss or other metrics against the step (PNG)", strata::cli::run_plot},
+    {"scale", "predict data-parallel scaling of a model on a cluster", strata::cli::run_scale},
     {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},
     {"config-doc", "write the configuration reference (docs/configuration.md)",
      strata::cli::run_config_doc},
