@@ -88,6 +88,8 @@ std::vector<double> layer_work(Sequential& net) {
   StepContext ctx;
   ctx.training = false;
   ctx.backend = &net.backend();
+  // Every layer's output is read below: none may be overwritten in place by the next layer.
+  for (int i = 0; i < net.num_layers(); ++i) net.keep_activation(i);
   net.forward(x, ctx);
   std::vector<double> work;
   for (int i = 0; i < net.num_layers(); ++i) {
