@@ -38,7 +38,7 @@ RunResult run_experiment(const Experiment& e, const RunOptions& o) {
   std::unique_ptr<Communicator> owned;
   Communicator* comm = o.comm;
   if (comm == nullptr) {
-    owned = make_communicator(e.distributed);
+    owned = make_communicator(e.distributed, e.device);
     comm = owned.get();
   }
   try {

@@ -74,8 +74,11 @@ const std::vector<KeyMeaning>& key_meanings() {
        "The order of the image dimensions in shards that do not say (no `layout` attribute)."},
       // ---- distributed ----
       {"distributed", "backend", "",
-       "`auto`: MPI when started by mpirun or srun, else one local rank; `mpi` (host buffers), "
-       "`nccl` (GPU buffers, one GPU per rank), `local` (one rank)."},
+       "`auto`: NCCL when several ranks started by mpirun or srun train on GPUs (a CUDA build, "
+       "device auto with a GPU visible, or cuda), else MPI when started by mpirun or srun, else "
+       "one local rank; `mpi` (host buffers; a GPU model's gradients staged through pinned host "
+       "memory, or passed directly where MPI is CUDA-aware), `nccl` (GPU buffers, one GPU per "
+       "rank, captured in the step's CUDA graph), `local` (one rank)."},
       {"distributed", "bucket_mb", "",
        "Gradient bucket size in MiB: buckets are all-reduced while backward continues."},
       {"distributed", "timeout_s", "",
