@@ -5,15 +5,19 @@
 #                            (tests/device/pack.sh, or $PACK)
 #   .carry/sanitizer.tar.xz  compute-sanitizer from PyPI's nvidia-cuda-sanitizer-api wheel, used
 #                            there only when the machine has none of its own (--no-sanitizer: skip)
-# usage: tests/device/prepare.sh [--build-dir DIR] [--no-sanitizer]
+#   .carry/fashion-mnist/    with --with-data: Debian's Fashion-MNIST files (30 MiB), for the
+#                            mainjob stage (the main job on the GPU); use with --no-sanitizer to
+#                            stay under 64 MiB
+# usage: tests/device/prepare.sh [--build-dir DIR] [--no-sanitizer] [--with-data]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=build-cuda sanitizer=1
+build=build-cuda sanitizer=1 with_data=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --build-dir) build=$2; shift 2 ;;
     --no-sanitizer) sanitizer=0; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --with-data) with_data=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "prepare.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +45,12 @@ if [[ $sanitizer == 1 ]]; then
     echo "prepare.sh: could not download compute-sanitizer; check.sh will use the machine's" >&2
   fi
 fi
+if [[ $with_data == 1 ]]; then
+  src=/usr/share/datasets/fashion-mnist
+  [[ -f $src/train-images-idx3-ubyte.gz ]] || { echo "prepare.sh: no $src (apt-get install dataset-fashion-mnist)" >&2; exit 1; }
+  mkdir -p .carry/fashion-mnist && cp "$src"/*-ubyte.gz .carry/fashion-mnist/
+fi
 ls -l .carry
-total=$(du -cb .carry/* | tail -1 | cut -f1)
+total=$(du -cb .carry | tail -1 | cut -f1)
 echo "prepare.sh: .carry holds $((total / 1048576)) MiB (the limit is 64)"
 (( total < 64 * 1048576 )) || { echo "prepare.sh: too large to carry" >&2; exit 1; }
