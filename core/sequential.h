@@ -81,7 +81,9 @@ class Sequential {
   // see ctx with the model's backend.
   const Tensor& forward(const Tensor& x, const StepContext& ctx);
   // dy: dL/d(output of the last forward). Accumulates parameter gradients (if ctx.param_grads)
-  // and returns dL/dx when want_input_grad, else nullptr.
+  // and returns dL/dx when want_input_grad, else nullptr. dL/dx lives in the model's gradient
+  // buffers: valid until its next backward, or with shared scratch the next backward of a model
+  // sharing it, which may take it as its dy (share_scratch).
   const Tensor* backward(const Tensor& dy, const StepContext& ctx, bool want_input_grad);
 
   // Called after layer i's backward, once its parameter gradients are final (a reducer launches
