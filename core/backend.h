@@ -89,12 +89,11 @@ class CudaBackend final : public Backend {
   void* cublas() const { return cublas_; }
   void* cublaslt() const { return cublaslt_; }
   void* cudnn() const { return cudnn_; }
-  // A device buffer of lt_workspace_bytes() for cuBLASLt's matmuls, used by one op at a time.
+  // A device buffer of lt_workspace_bytes() for cuBLASLt's matmuls, used by one op at a time;
+  // also cuBLAS's workspace (cublasSetWorkspace), so that cuBLAS allocates nothing of its own,
+  // not even inside a captured step.
   void* lt_workspace() const { return lt_workspace_; }
   static constexpr size_t lt_workspace_bytes() { return size_t{32} << 20; }
-  // cuBLAS's own workspace (cublasSetWorkspace), so that cuBLAS allocates nothing while a step
-  // is captured; the size NVIDIA recommends for Hopper.
-  static constexpr size_t cublas_workspace_bytes() { return size_t{32} << 20; }
 
  private:
   int index_;
@@ -103,7 +102,6 @@ class CudaBackend final : public Backend {
   void* cublaslt_ = nullptr;
   void* cudnn_ = nullptr;
   void* lt_workspace_ = nullptr;
-  void* cublas_workspace_ = nullptr;
 };
 
 // The backend of CUDA device `index`, made on first use. Throws naming the device when this

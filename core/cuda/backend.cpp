@@ -26,9 +26,11 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   STRATA_CUBLAS_CHECK(cublasSetMathMode(blas, CUBLAS_PEDANTIC_MATH));
   // No atomics in cuBLAS's reductions, so that two runs give the same bits.
   STRATA_CUBLAS_CHECK(cublasSetAtomicsMode(blas, CUBLAS_ATOMICS_NOT_ALLOWED));
-  // A workspace of our own: cuBLAS then allocates nothing inside a captured step.
-  cublas_workspace_ = allocator_for(Device::cuda(index)).allocate(cublas_workspace_bytes());
-  STRATA_CUBLAS_CHECK(cublasSetWorkspace(blas, cublas_workspace_, cublas_workspace_bytes()));
+  // Through the device's allocator, so that memory_stats counts it (core/memory.h). cuBLAS gets
+  // the same buffer as its workspace (its calls and cuBLASLt's queue on the one stream, so they
+  // never use it at once): it then allocates nothing of its own, also inside a captured step.
+  lt_workspace_ = allocator_for(Device::cuda(index)).allocate(lt_workspace_bytes());
+  STRATA_CUBLAS_CHECK(cublasSetWorkspace(blas, lt_workspace_, lt_workspace_bytes()));
   cublasLtHandle_t lt = nullptr;
   STRATA_CUBLAS_CHECK(cublasLtCreate(&lt));
   cublaslt_ = lt;
@@ -36,8 +38,6 @@ CudaBackend::CudaBackend(int index) : index_(index) {
   STRATA_CUDNN_CHECK(cudnnCreate(&dnn));
   cudnn_ = dnn;
   STRATA_CUDNN_CHECK(cudnnSetStream(dnn, s));
-  // Through the device's allocator, so that memory_stats counts it (core/memory.h).
-  lt_workspace_ = allocator_for(Device::cuda(index)).allocate(lt_workspace_bytes());
 }
 
 CudaBackend::~CudaBackend() {
@@ -46,7 +46,6 @@ CudaBackend::~CudaBackend() {
   try {  // the runtime may be gone at exit: the memory goes with it
     auto& memory = allocator_for(Device::cuda(index_));
     if (lt_workspace_) memory.deallocate(lt_workspace_, lt_workspace_bytes());
-    if (cublas_workspace_) memory.deallocate(cublas_workspace_, cublas_workspace_bytes());
   } catch (const Error&) {
   }
   if (cudnn_) cudnnDestroy(static_cast<cudnnHandle_t>(cudnn_));
