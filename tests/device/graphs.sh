@@ -11,15 +11,9 @@
 set -uo pipefail
 work=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p "$work"
-status=0
-fail() { echo "FAIL: $*"; status=1; }
-strata data convert --format synthetic --count 120 --shape 1,8,8 --classes 4 --seed 5 \
-  --out "$work/train" > /dev/null || exit 1
-strata data convert --format synthetic --count 48 --shape 1,8,8 --classes 4 --seed 6 \
-  --out "$work/test" > /dev/null || exit 1
-data=(--set "data.train=$work/train" --set "data.test=$work/test" --set logging.progress=lines
-  --set device=cuda)
+source "$src/tests/device/lib.sh"
+device_setup
+data+=(--set device=cuda)
 fingerprint() {  # fingerprint RUN: metrics without timings, then the last checkpoint's digest
   sed -E 's/, "(samples_per_s|data_wait_ms)": [^,}]*//g' "$1/metrics.jsonl"
   checkpoint_digest "$1/checkpoints/$(cat "$1/checkpoints/latest")"
