@@ -6,6 +6,7 @@
 #     in onnxruntime on the inputs of strata encode / eval (the data set in order) and strata sample
 #     (the run's sample-grid latents); its outputs match Strata's elementwise within
 #     export_check.py's tolerance, the encoder's also those `strata encode` wrote;
+#   - every file passes the ONNX library's model checker as written (onnx_reference --model);
 #   - every part a run does not have is refused, naming the part and the parts the run has;
 #   - a run trained on the emulated device (a GPU's stand-in) exports the CPU run's bytes;
 #   - a folder without a checkpoint and an output that cannot be written: clear errors, no file.
@@ -73,7 +74,7 @@ check_run() {
       extra=(--codes "$work/$name.codes.h5")
     fi
     "$reference" "$work/$name" "$part" "$work/$name.$part" --data "$data" --count 24 \
-      "${extra[@]}" || { fail "onnx_reference $name $part"; continue; }
+      --model "$work/$name.$part.onnx" "${extra[@]}" || { fail "onnx_reference $name $part"; continue; }
     echo "== $name $part"
     "${check[@]}" "$work/$name.$part.onnx" "$work/$name.$part" \
       $([[ $part == encoder ]] && echo --encode) || fail "$name $part in onnxruntime"

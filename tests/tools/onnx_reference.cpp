@@ -1,7 +1,8 @@
-// onnx_reference RUN PART PREFIX [--data GLOB] [--count N] [--codes FILE.h5]: what Strata itself
-// computes with one network of a trained run, for tests/cli/export_test.py to set beside ONNX
-// Runtime's results on the exported model. Writes PREFIX.input.npy (what the exported model takes)
-// and PREFIX.output.npy (the network's output on the CPU in eval mode), float32:
+// onnx_reference RUN PART PREFIX [--data GLOB] [--count N] [--codes FILE.h5] [--model FILE.onnx]:
+// what Strata itself computes with one network of a trained run, for tests/cli/export_check.py to
+// set beside ONNX Runtime's results on the exported model. Writes PREFIX.input.npy (what the
+// exported model takes) and PREFIX.output.npy (the network's output on the CPU in eval mode),
+// float32:
 //   encoder, autoencoder, classifier, discriminator: the images of --data in order (the samples
 //     `strata encode` and `strata eval` read), input as raw pixel values 0..255, the network fed
 //     the same images scaled as the run trained (the data reader's scaling);
@@ -11,7 +12,9 @@
 //   generator: the first --count latent vectors of `strata sample` (the run's seed, the sample
 //     grid's stream) and generate_images' images of them.
 // --codes FILE.h5 (a `strata encode` output): also writes its codes as PREFIX.encode.npy.
+// --model FILE.onnx: first runs the ONNX library's model checker on the file as written.
 #include <hdf5.h>
+#include <onnx/checker.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -106,9 +109,9 @@ std::vector<float> read_codes(const std::string& path, std::vector<int64_t>& sha
 int run(int argc, char** argv) {
   STRATA_CHECK(argc >= 4,
                "usage: onnx_reference RUN PART PREFIX [--data GLOB] [--count N] "
-               "[--codes FILE.h5]");
+               "[--codes FILE.h5] [--model FILE.onnx]");
   const std::string checkpoint = argv[1], part = argv[2], prefix = argv[3];
-  std::string data_path, codes_path;
+  std::string data_path, codes_path, model_path;
   int64_t count = 16;
   for (int i = 4; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -118,10 +121,13 @@ int run(int argc, char** argv) {
       count = std::stoll(argv[i + 1]);
     } else if (flag == "--codes") {
       codes_path = argv[i + 1];
+    } else if (flag == "--model") {
+      model_path = argv[i + 1];
     } else {
       STRATA_THROW("unknown flag " << flag);
     }
   }
+  if (!model_path.empty()) ONNX_NAMESPACE::checker::check_model(model_path);
   const std::unique_ptr<LoadedRun> run = load_run(checkpoint, data_path, false, "cpu");
   // A stacked autoencoder's decoder is its autoencoder after the encoder's layers.
   const bool split_decoder = part == "decoder" && run->find_network("decoder") == nullptr;
