@@ -2,9 +2,12 @@
 outputs elementwise with Strata's: |ort - strata| <= ATOL + RTOL * |strata| for every value.
 Also checks the model's interface: one input "input" and one output "output", float32, with a
 dynamic first (batch) dimension and the sample shape of the reference.
-Usage: export_check.py MODEL.onnx PREFIX [--encode]
+Usage: export_check.py MODEL.onnx PREFIX [--encode] [--mse VALUE SCALE] [--accuracy VALUE]
   PREFIX.input.npy, PREFIX.output.npy: onnx_reference's files; --encode: the outputs are also
-  compared with PREFIX.encode.npy (what `strata encode` wrote).
+  compared with PREFIX.encode.npy (what `strata encode` wrote); --mse: the reconstruction MSE of
+  onnxruntime's outputs against the inputs scaled by SCALE (unit, symmetric, none) equals VALUE
+  (what `strata eval` printed) to 1e-4 relative; --accuracy: the fraction of onnxruntime's
+  arg-max logits equal to PREFIX.labels.npy is VALUE (the same samples right).
 Exits 1 on a mismatch, 2 when onnxruntime is missing (launch/setup.sh installs it)."""
 
 import sys
@@ -56,8 +59,22 @@ def main():
     # A batch of one and of another size give the same rows (the batch dimension is dynamic).
     got1 = sess.run(["output"], {"input": x[:1]})[0]
     ok &= compare("batch of 1", got1, want[:1])
-    if "--encode" in sys.argv[3:]:
+    args = sys.argv[3:]
+    if "--encode" in args:
         ok &= compare("onnxruntime vs strata encode", got, np.load(prefix + ".encode.npy"))
+    if "--mse" in args:
+        value, scale = float(args[args.index("--mse") + 1]), args[args.index("--mse") + 2]
+        a, b = {"unit": (1 / 255, 0.0), "symmetric": (1 / 127.5, -1.0), "none": (1.0, 0.0)}[scale]
+        xs = x.astype(np.float64).reshape(got.shape) * a + b
+        mse = float(np.mean((got.astype(np.float64) - xs) ** 2))
+        print(f"reconstruction MSE: onnxruntime {mse:.9g}, strata eval {value:.9g}")
+        ok &= abs(mse - value) <= 1e-4 * abs(value)
+    if "--accuracy" in args:
+        value = float(args[args.index("--accuracy") + 1])
+        labels = np.load(prefix + ".labels.npy").astype(np.int64)
+        right = int(np.count_nonzero(np.argmax(got, axis=1) == labels))
+        print(f"accuracy: onnxruntime {right}/{labels.size}, strata eval {value:.9g}")
+        ok &= round(value * labels.size) == right
     return 0 if ok else 1
 
 

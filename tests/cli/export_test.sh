@@ -5,7 +5,8 @@
 #     Fashion-MNIST when it is installed, else synthetic images of its shape), is exported and run
 #     in onnxruntime on the inputs of strata encode / eval (the data set in order) and strata sample
 #     (the run's sample-grid latents); its outputs match Strata's elementwise within
-#     export_check.py's tolerance, the encoder's also those `strata encode` wrote;
+#     export_check.py's tolerance, the encoder's also those `strata encode` wrote, and the
+#     reconstruction MSE or accuracy of onnxruntime's outputs is what `strata eval` prints;
 #   - every file passes the ONNX library's model checker as written (onnx_reference --model);
 #   - every part a run does not have is refused, naming the part and the parts the run has;
 #   - a run trained on the emulated device (a GPU's stand-in) exports the CPU run's bytes;
@@ -55,7 +56,14 @@ train() {
 check_run() {
   local name=$1 data=$2
   shift 2
-  local parts=" $* " part out
+  local parts=" $* " part out metric="" value=""
+  # What strata eval reports for the run (not for a GAN: that needs a classifier run).
+  if [[ $parts != *" generator "* ]]; then
+    out=$("$strata" eval --checkpoint "$work/$name" --data "$data" | tail -n 1) \
+      || fail "eval $name"
+    metric=$(sed -E 's/.*"metric": "([a-z_]*)".*/\1/' <<< "$out")
+    value=$(sed -E 's/.*"value": ([^,]*),.*/\1/' <<< "$out")
+  fi
   for part in "${all_parts[@]}"; do
     if [[ $parts != *" $part "* ]]; then
       out=$("$strata" export --checkpoint "$work/$name" --part "$part" --out "$work/x.onnx" 2>&1) \
@@ -67,7 +75,12 @@ check_run() {
     out=$("$strata" export --checkpoint "$work/$name" --part "$part" \
       --out "$work/$name.$part.onnx" 2>&1) || { fail "export $name $part: $out"; continue; }
     echo "$out" | head -n 1
-    local extra=()
+    local extra=() eval_check=()
+    if [[ $part == autoencoder && $metric == reconstruction_mse ]]; then
+      eval_check=(--mse "$value" "$(head -n 1 <<< "$out" | sed -E 's/.*scaled ([a-z]*) in the graph.*/\1/')")
+    elif [[ $part == classifier && $metric == accuracy ]]; then
+      eval_check=(--accuracy "$value")
+    fi
     if [[ $part == encoder ]]; then
       "$strata" encode --checkpoint "$work/$name" --data "$data" --out "$work/$name.codes.h5" \
         > /dev/null || fail "encode $name"
@@ -77,7 +90,8 @@ check_run() {
       --model "$work/$name.$part.onnx" "${extra[@]}" || { fail "onnx_reference $name $part"; continue; }
     echo "== $name $part"
     "${check[@]}" "$work/$name.$part.onnx" "$work/$name.$part" \
-      $([[ $part == encoder ]] && echo --encode) || fail "$name $part in onnxruntime"
+      $([[ $part == encoder ]] && echo --encode) "${eval_check[@]}" \
+      || fail "$name $part in onnxruntime"
   done
 }
 

@@ -11,6 +11,7 @@
 //     the encoder's are the exported decoder);
 //   generator: the first --count latent vectors of `strata sample` (the run's seed, the sample
 //     grid's stream) and generate_images' images of them.
+// Image parts of labelled data also write PREFIX.labels.npy (float32).
 // --codes FILE.h5 (a `strata encode` output): also writes its codes as PREFIX.encode.npy.
 // --model FILE.onnx: first runs the ONNX library's model checker on the file as written.
 #include <hdf5.h>
@@ -59,8 +60,10 @@ std::vector<int64_t> with_batch(int64_t n, const Shape& sample) {
   return d;
 }
 
-// Every image of `data` in order, scaled by `scale`, [total, sample...] on the host.
-std::vector<float> read_all(const DatasetInfo& data, PixelScale scale) {
+// Every image of `data` in order, scaled by `scale`, [total, sample...] on the host; their labels
+// into *labels when given and the data has them.
+std::vector<float> read_all(const DatasetInfo& data, PixelScale scale,
+                            std::vector<float>* labels = nullptr) {
   ReaderOptions ro;
   ro.global_batch = std::min<int64_t>(256, data.total);
   ro.shuffle = false;
@@ -70,10 +73,13 @@ std::vector<float> read_all(const DatasetInfo& data, PixelScale scale) {
   reader.start(0, 0);
   const int64_t per = data.sample_values();
   std::vector<float> all(static_cast<size_t>(data.total * per));
+  if (labels && data.has_labels) labels->assign(static_cast<size_t>(data.total), 0.0f);
   for (int64_t s = 0; s < reader.steps_per_epoch(); ++s) {
     const Batch& b = reader.next();
     const int64_t valid = std::clamp<int64_t>(data.total - b.global_offset, 0, b.size);
     std::copy(b.images.data(), b.images.data() + valid * per, all.begin() + b.global_offset * per);
+    if (labels && data.has_labels)
+      std::copy(b.labels.data(), b.labels.data() + valid, labels->begin() + b.global_offset);
   }
   return all;
 }
@@ -152,8 +158,10 @@ int run(int argc, char** argv) {
       in_sample = enc.output_sample_shape();
       output = split_decoder ? run_net(net, scaled, n) : run_net(net, input, n);
     } else {
-      input = read_all(*run->data, PixelScale::kNone);
+      std::vector<float> labels;
+      input = read_all(*run->data, PixelScale::kNone, &labels);
       output = run_net(net, scaled, n);
+      if (!labels.empty()) write_npy(prefix + ".labels.npy", {n}, labels.data());
     }
   }
   write_npy(prefix + ".input.npy", with_batch(n, in_sample), input.data());
