@@ -19,5 +19,6 @@ int run_sample(const Args& args);      // cli/cmd_sample.cpp
 int run_eval(const Args& args);        // cli/cmd_eval.cpp
 int run_plot(const Args& args);        // cli/cmd_plot.cpp
 int run_scale(const Args& args);       // cli/cmd_scale.cpp
+int run_export(const Args& args);      // cli/cmd_export.cpp
 
 }  // namespace strata::cli

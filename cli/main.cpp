@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"encode", "write the codes of a trained encoder for a data set", strata::cli::run_encode},
     {"sample", "draw images from a trained GAN generator", strata::cli::run_sample},
     {"eval", "evaluate a checkpoint: MSE, accuracy, Frechet distance", strata::cli::run_eval},
+    {"export", "write a trained network as an ONNX model", strata::cli::run_export},
     {"plot", "draw a run's loss or other metrics against the step (PNG)", strata::cli::run_plot},
     {"scale", "predict data-parallel scaling of a model on a cluster", strata::cli::run_scale},
     {"info", "print the build configuration (BLAS, threads, CUDA)", strata::cli::run_info},

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Strata's dependencies from Debian packages, then configures and builds into build/.
+# Installs Strata's dependencies from Debian packages (and ONNX Runtime for Python from PyPI, which
+# the export test runs models in), then configures and builds into build/.
 #   launch/setup.sh [--cuda AUTO|ON|OFF] [--build-dir DIR] [--type Release|Debug] [--skip-apt]
 # Programs land in DIR/bin (strata, and the test programs that ctest runs).
 set -euo pipefail
@@ -28,6 +29,8 @@ packages=(
   libgtest-dev                        # tests
   libopenblas-dev libopenblas-openmp-dev  # CPU GEMM (OpenMP build: one thread pool with ours)
   libpng-dev zlib1g-dev               # PNG data and sample grids; gzip'd IDX files
+  libonnx-dev                         # strata export (ONNX models; brings libprotobuf-dev)
+  python3 python3-pip                 # the export test: ONNX Runtime runs the exported models
   dataset-fashion-mnist               # the real data set of the main job
   slurm-wlm bc                        # the test that brings up a real SLURM on localhost
 )
@@ -40,7 +43,18 @@ if [[ $skip_apt == 0 ]]; then
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${packages[@]}"
 fi
+# ONNX Runtime (with numpy) is not packaged by Debian: pip installs it from PyPI, for everyone
+# as root, for this user otherwise (Debian marks its Python as externally managed, hence the
+# flag: nothing Debian installed is replaced, pip adds packages beside them).
+if ! python3 -c "import onnxruntime, numpy" 2> /dev/null; then
+  pip_where=(--user)
+  [[ $(id -u) == 0 ]] && pip_where=()
+  python3 -m pip install --break-system-packages "${pip_where[@]}" onnxruntime
+fi
 
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSTRATA_CUDA="$cuda"
+# With the packages installed here, `strata export` is always built (a missing library fails).
+onnx=ON
+[[ $skip_apt == 1 ]] && onnx=AUTO
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSTRATA_CUDA="$cuda" -DSTRATA_ONNX=$onnx
 cmake --build "$build_dir" -j"$(nproc)"
 echo "setup.sh: built into $build_dir/bin"

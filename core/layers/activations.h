@@ -15,6 +15,7 @@ class Activation final : public Layer {
   explicit Activation(ActivationKind kind, float slope = 0.01f);
   const char* kind() const override;
   Shape build(const Shape& in) override { return in; }
+  const ActivationFn& function() const { return fn_; }
   bool is_relu() const override { return fn_.kind == ActivationKind::kReLU; }
   bool can_run_in_place() const override { return true; }
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;

@@ -32,6 +32,7 @@ class BatchNorm final : public Layer {
   bool backward_needs_output() const override { return false; }
   bool backward_dx_over_dy() const override { return true; }
   Shape build(const Shape& in) override;
+  const BatchNormOptions& options() const { return o_; }
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
   std::vector<Tensor*> state() override { return {&running_mean_, &running_var_}; }

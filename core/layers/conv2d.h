@@ -27,6 +27,10 @@ class Conv2D final : public Layer {
   const char* kind() const override { return "conv2d"; }
   bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
+  // The options, and the top/left padding they resolve to (known after build()).
+  const Conv2DOptions& options() const { return o_; }
+  int64_t pad_top() const { return pad_top_; }
+  int64_t pad_left() const { return pad_left_; }
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
   void set_precision(Precision precision) override { precision_ = precision; }

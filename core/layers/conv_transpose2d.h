@@ -27,6 +27,9 @@ class ConvTranspose2D final : public Layer {
   const char* kind() const override { return "conv_transpose2d"; }
   bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
+  // The options, and the adjoint convolution's geometry they resolve to (after build()).
+  const ConvTranspose2DOptions& options() const { return o_; }
+  const ConvGeometry& geometry() const { return geom_; }
   std::vector<ParamSpec> param_specs() const override;
   void bind(std::span<Tensor> params, std::span<Tensor> grads) override;
   void set_precision(Precision precision) override { precision_ = precision; }

@@ -18,6 +18,7 @@ class Dense final : public Layer {
   const char* kind() const override { return "dense"; }
   bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
+  const DenseOptions& options() const { return o_; }
   // On a GPU, a following ReLU runs in the GEMM's epilogue (Layer::can_fuse_relu); also on the
   // emulated device, whose fused op is the CPU's dense then ReLU, so that the tests there run the
   // model's fused path and must still give the CPU's values.

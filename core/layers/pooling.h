@@ -21,6 +21,7 @@ class MaxPool2D final : public Layer {
   const char* kind() const override { return "maxpool2d"; }
   bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
+  const MaxPool2DOptions& options() const { return o_; }
   ScratchNeeds setup(const Shape& in, Backend& backend) override;
   void bind_scratch(Tensor workspace, Tensor saved) override;
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
@@ -46,6 +47,7 @@ class Upsample2D final : public Layer {
   const char* kind() const override { return "upsample2d"; }
   bool backward_needs_output() const override { return false; }
   Shape build(const Shape& in) override;
+  const Upsample2DOptions& options() const { return o_; }
   void forward(const Tensor& x, Tensor& y, const StepContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 const StepContext& ctx) override;

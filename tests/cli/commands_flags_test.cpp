@@ -32,6 +32,7 @@ const std::vector<Command>& commands() {
       {"encode", run_encode, {}, "strata encode", "--data", "--batch"},
       {"sample", run_sample, {}, "strata sample", "--out", "--count"},
       {"eval", run_eval, {}, "strata eval", "--classifier", "--count"},
+      {"export", run_export, {}, "strata export", "--part", ""},
       {"plot", run_plot, {}, "strata plot", "--metric", "--width"},
       {"info", run_info, {}, "strata info", "", ""},
       {"config_doc", run_config_doc, {}, "strata config-doc", "--out", ""},
