@@ -7,7 +7,8 @@
 #   - a GPU run continued on the CPU from its first checkpoint, and a CPU run continued on the
 #     GPU, end within 2% of the uninterrupted runs;
 #   - strata encode, sample and eval of GPU-trained runs, on the GPU and with --device cpu, agree
-#     (eval's values within 1e-4 relative).
+#     (eval's values within 1e-4 relative);
+#   - strata export of GPU-trained runs' parts (each passes the ONNX checker).
 # Usage: tests/device/runs.sh WORK_DIR   (strata on PATH)
 set -uo pipefail
 work=$1
@@ -63,6 +64,18 @@ continue_on() {
 }
 continue_on cpu "$work/gan-gpu" "$src/configs/smoke/gan.yaml"
 continue_on cuda "$work/stacked_ae-cpu" "$src/configs/smoke/stacked_ae.yaml"
+
+# strata export of GPU-trained runs: every part passes the ONNX checker (onnxruntime's comparison
+# with Strata's outputs runs in CI, tests/cli/export_test.sh, on CPU and emulated-device runs).
+if strata export --help > /dev/null 2>&1; then
+  for spec in stacked_ae:encoder stacked_ae:decoder stacked_ae:autoencoder gan:generator \
+    gan:discriminator classifier:classifier; do
+    strata export --checkpoint "$work/${spec%%:*}-gpu" --part "${spec##*:}" \
+      --out "$work/${spec%%:*}-${spec##*:}.onnx" > "$work/export.log" 2>&1 \
+      || { fail "export of the GPU run's ${spec##*:}"; tail -n 3 "$work/export.log"; }
+  done
+  echo "exports of GPU-trained parts: done"
+fi
 
 value() { grep -o '"value": [0-9.e+-]*' "$1" | cut -d' ' -f2; }
 for dev in cuda cpu; do
