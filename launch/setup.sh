@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Strata's dependencies from Debian packages, then configures and builds into build/.
+# Installs Strata's dependencies from Debian packages (and tensorboard from PyPI), then configures
+# and builds into build/.
 #   launch/setup.sh [--cuda AUTO|ON|OFF] [--build-dir DIR] [--type Release|Debug] [--skip-apt]
 # Programs land in DIR/bin (strata, and the test programs that ctest runs).
 set -euo pipefail
@@ -11,7 +12,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir=$2; shift 2 ;;
     --type) build_type=$2; shift 2 ;;
     --skip-apt) skip_apt=1; shift ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +31,8 @@ packages=(
   libpng-dev zlib1g-dev               # PNG data and sample grids; gzip'd IDX files
   dataset-fashion-mnist               # the real data set of the main job
   slurm-wlm bc                        # the test that brings up a real SLURM on localhost
+  protobuf-compiler libprotobuf-dev   # TensorBoard's events files (the Event messages)
+  python3-pip                         # the tensorboard package below
 )
 if [[ $skip_apt == 0 ]]; then
   sudo=""
@@ -39,6 +42,9 @@ if [[ $skip_apt == 0 ]]; then
   fi
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${packages[@]}"
+  # TensorBoard itself (PyPI; Debian has no package): `tensorboard --logdir runs/`, and the test
+  # that reads the events files back.
+  $sudo python3 -m pip install --break-system-packages tensorboard
 fi
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSTRATA_CUDA="$cuda"
