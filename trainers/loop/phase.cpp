@@ -3,8 +3,10 @@
 // stay on the device (step_log.h); they are read back at logging steps and checked before
 // anything is saved, so a value that stopped being finite stops the run before a checkpoint
 // holds its parameters.
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -36,12 +38,20 @@ std::string step_tag(const std::string& phase, int64_t step) {
   return buf;
 }
 
+// The double whose shortest decimal form is the float's (0.01f logs as 0.01, not 0.0099999998).
+double shortest(float f) {
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf) - 1, f);
+  *r.ptr = '\0';
+  return std::strtod(buf, nullptr);
+}
+
 // The learning rates of the phase's optimizers now, as metrics.jsonl names them.
 Metrics learning_rates(const Phase& phase, const std::vector<Optimizer*>& opts) {
   const std::vector<std::string> names = phase.optimizer_names();
   Metrics lr;
   for (size_t k = 0; k < opts.size(); ++k)
-    lr.emplace_back(k < names.size() ? "lr_" + names[k] : "lr", opts[k]->lr());
+    lr.emplace_back(k < names.size() ? "lr_" + names[k] : "lr", shortest(opts[k]->lr()));
   return lr;
 }
 
