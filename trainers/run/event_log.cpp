@@ -102,7 +102,10 @@ EventLog::EventLog(const std::string& dir, int64_t keep_through) {
   long long newest_s = 0;
   for (const std::string& p : earlier) {
     const long long s = name_seconds(fs::path(p).filename().string());
-    if (newest.empty() || s >= newest_s) newest = p, newest_s = s;
+    if (newest.empty() || s >= newest_s) {
+      newest = p;
+      newest_s = s;
+    }
   }
 
   const double wall = now_seconds();
