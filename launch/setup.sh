@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs Strata's dependencies from Debian packages (and ONNX Runtime for Python from PyPI, which
-# the export test runs models in), then configures and builds into build/.
+# Installs Strata's dependencies from Debian packages (and, from PyPI, ONNX Runtime, which the
+# export test runs models in, and TensorBoard), then configures and builds into build/.
 #   launch/setup.sh [--cuda AUTO|ON|OFF] [--build-dir DIR] [--type Release|Debug] [--skip-apt]
 # Programs land in DIR/bin (strata, and the test programs that ctest runs).
 set -euo pipefail
@@ -12,7 +12,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir=$2; shift 2 ;;
     --type) build_type=$2; shift 2 ;;
     --skip-apt) skip_apt=1; shift ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +33,7 @@ packages=(
   python3 python3-pip                 # the export test: ONNX Runtime runs the exported models
   dataset-fashion-mnist               # the real data set of the main job
   slurm-wlm bc                        # the test that brings up a real SLURM on localhost
+  protobuf-compiler libprotobuf-dev   # TensorBoard's events files (the Event messages)
 )
 if [[ $skip_apt == 0 ]]; then
   sudo=""
@@ -43,13 +44,18 @@ if [[ $skip_apt == 0 ]]; then
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${packages[@]}"
 fi
-# ONNX Runtime (with numpy) is not packaged by Debian: pip installs it from PyPI, for everyone
-# as root, for this user otherwise (Debian marks its Python as externally managed, hence the
-# flag: nothing Debian installed is replaced, pip adds packages beside them).
-if ! python3 -c "import onnxruntime, numpy" 2> /dev/null; then
+# Python packages Debian does not have: ONNX Runtime (with numpy), which the export test runs the
+# exported models in, and TensorBoard (`tensorboard --logdir runs/`, and the test that reads the
+# events files back). pip installs the missing ones from PyPI, for everyone as root, for this user
+# otherwise (Debian marks its Python as externally managed, hence the flag: nothing Debian
+# installed is replaced, pip adds packages beside them).
+py_missing=()
+python3 -c "import onnxruntime, numpy" 2> /dev/null || py_missing+=(onnxruntime)
+python3 -c "import tensorboard" 2> /dev/null || py_missing+=(tensorboard)
+if ((${#py_missing[@]} > 0)); then
   pip_where=(--user)
   [[ $(id -u) == 0 ]] && pip_where=()
-  python3 -m pip install --break-system-packages "${pip_where[@]}" onnxruntime
+  python3 -m pip install --break-system-packages "${pip_where[@]}" "${py_missing[@]}"
 fi
 
 # With the packages installed here, `strata export` is always built (a missing library fails).

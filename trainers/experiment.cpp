@@ -80,6 +80,7 @@ LoggingConfig parse_logging(const YamlMap& config) {
   if (!s) return c;
   c.every_steps = s->get_int_or("every_steps", 50, IntRange::positive());
   c.samples_every_steps = s->get_int_or("samples_every_steps", 0, IntRange::non_negative());
+  c.tensorboard = s->get_bool_or("tensorboard", true);
   const std::string p = s->get_choice_or("progress", {"auto", "bar", "lines"}, "auto");
   c.progress = p == "bar"     ? ProgressMode::kBar
                : p == "lines" ? ProgressMode::kLines

@@ -15,7 +15,7 @@
 //   schedule: {...}           learning-rate schedule, per phase (trainers/schedule.h)
 //   distributed: {...}        trainers/distributed_config.h
 //   checkpoint: {every_epochs: 1, every_steps: 0, keep: 3}
-//   logging: {every_steps: 50, samples_every_steps: 0, progress: auto}
+//   logging: {every_steps: 50, samples_every_steps: 0, progress: auto, tensorboard: true}
 //
 // The kinds parse their own keys (trainer.*, model/models, optimizer/optimizers) through a
 // TrainerSpec parser; the sections shared by every kind are parsed here.
@@ -47,6 +47,7 @@ struct LoggingConfig {
   int64_t every_steps = 50;         // metrics.jsonl records and progress lines
   int64_t samples_every_steps = 0;  // pictures; 0: at the end of each epoch
   ProgressMode progress = ProgressMode::kAuto;
+  bool tensorboard = true;  // TensorBoard's events file in the run folder (run/event_log.h)
 };
 
 struct Experiment {

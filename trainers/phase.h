@@ -58,6 +58,9 @@ class Phase {
   virtual bool needs_labels() const { return false; }
   // The optimizers this phase steps; the loop scales their learning rate (schedule section).
   virtual std::vector<Optimizer*> optimizers() = 0;
+  // Their names in metrics.jsonl: the learning rate of optimizers()[k] is logged as
+  // "lr_<name k>"; empty (a single optimizer): "lr".
+  virtual std::vector<std::string> optimizer_names() const { return {}; }
   // Called before the phase's first step. fresh: the phase starts now (copy weights from earlier
   // phases, e.g. stacking pretrained encoders); false: a resumed run re-enters it and the
   // checkpoint has restored (or will restore) every tensor, so nothing may be re-initialised.

@@ -96,6 +96,9 @@ const std::vector<KeyMeaning>& key_meanings() {
        "Pictures (GAN samples, reconstructions) every N steps; 0: at the end of each epoch."},
       {"logging", "progress", "",
        "`bar`: a progress bar; `lines`: plain lines (logs, SLURM); `auto`: a bar on a terminal."},
+      {"logging", "tensorboard", "",
+       "TensorBoard's events file in the run folder: the scalars of `metrics.jsonl` and the "
+       "pictures; `tensorboard --logdir runs/` shows every run."},
       {"schedule", "kind", "",
        "`constant`; `cosine`: from the optimizer's lr down to `min_factor` times it over the "
        "phase; `step`: times `gamma` every `every_epochs` epochs."},

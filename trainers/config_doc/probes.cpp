@@ -15,7 +15,7 @@ data: {train: d, test: t, scale: unit, prefetch: 2, drop_last: true, images: ima
        labels: labels, layout: NHWC}
 distributed: {backend: auto, bucket_mb: 25, timeout_s: 300, sync_batchnorm: false}
 checkpoint: {every_epochs: 1, every_steps: 0, keep: 3}
-logging: {every_steps: 50, samples_every_steps: 0, progress: auto}
+logging: {every_steps: 50, samples_every_steps: 0, progress: auto, tensorboard: true}
 schedule: {kind: cosine, warmup_steps: 0, min_factor: 0}
 trainer:
   kind: autoencoder

@@ -93,6 +93,9 @@ class GanPhase final : public Phase {
   const std::string& name() const override { return name_; }
   int64_t epochs() const override;
   std::vector<Optimizer*> optimizers() override;
+  std::vector<std::string> optimizer_names() const override {
+    return {"generator", "discriminator"};
+  }
   // d_loss, g_loss, d_real, d_fake (D's values averaged over the d_steps D steps).
   const StepValues& step(const Batch& batch, const BatchPosition& pos) override;
   // samples_dir/<tag>.png: the fixed-z grid.

@@ -3,8 +3,11 @@
 // stay on the device (step_log.h); they are read back at logging steps and checked before
 // anything is saved, so a value that stopped being finite stops the run before a checkpoint
 // holds its parameters.
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "trainers/loop/step_log.h"
 #include "trainers/loop/step_runner.h"
 #include "trainers/plot/loss_curve.h"
+#include "trainers/run/text_file.h"
 #include "trainers/schedule.h"
 #include "trainers/signals.h"
 
@@ -32,6 +36,34 @@ std::string step_tag(const std::string& phase, int64_t step) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%s_step-%09lld", phase.c_str(), static_cast<long long>(step));
   return buf;
+}
+
+// The double whose shortest decimal form is the float's (0.01f logs as 0.01, not 0.0099999998).
+double shortest(float f) {
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf) - 1, f);
+  *r.ptr = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+// The learning rates of the phase's optimizers now, as metrics.jsonl names them.
+Metrics learning_rates(const Phase& phase, const std::vector<Optimizer*>& opts) {
+  const std::vector<std::string> names = phase.optimizer_names();
+  Metrics lr;
+  for (size_t k = 0; k < opts.size(); ++k)
+    lr.emplace_back(k < names.size() ? "lr_" + names[k] : "lr", shortest(opts[k]->lr()));
+  return lr;
+}
+
+// The phase's pictures at the current step in samples/ and, with the same PNG, in the events file.
+void write_pictures(RunState& r, Phase& phase) {
+  const std::string tag = step_tag(phase.name(), r.pos.global_step);
+  phase.write_samples(r.samples_dir(), tag);
+  if (!r.events) return;
+  const std::string png = r.samples_dir() + "/" + tag + ".png";
+  std::error_code ec;
+  if (!std::filesystem::exists(png, ec)) return;  // a phase without pictures
+  r.events->image(r.pos.global_step, phase.name() + "/samples", read_text_file(png));
 }
 
 // The reader of phase p: this rank's slice of each global batch, in the phase's own order.
@@ -64,7 +96,7 @@ void end_epoch(RunState& r, Phase& phase, int64_t p, int64_t epoch) {
     const bool just_written =
         e.logging.samples_every_steps > 0 && r.pos.global_step % e.logging.samples_every_steps == 0;
     if (e.logging.samples_every_steps == 0 || (last_epoch && !just_written))
-      phase.write_samples(r.samples_dir(), step_tag(phase.name(), r.pos.global_step));
+      write_pictures(r, phase);
     update_loss_curve(r.o.run_dir);  // loss.png, up to date after every epoch
   }
   if (last_epoch || (epoch + 1) % e.checkpoint.every_epochs == 0)
@@ -126,7 +158,7 @@ bool run_phase(RunState& r, int64_t p) {
       // Logging (collective: every rank reaches it at the same step), at the same steps of an
       // epoch whether or not the run was resumed inside it.
       if ((s + 1) % e.logging.every_steps == 0 || s + 1 == spe)
-        log.write(r.pos.global_step, epoch + 1, phase.name());
+        log.write(r.pos.global_step, epoch + 1, phase.name(), learning_rates(phase, opts));
       if (talk)
         r.progress->step(step_in_phase + 1, epoch + 1, b.size * r.comm.size(), log.shown(),
                          reader.last_wait_ms());
@@ -152,7 +184,7 @@ bool run_phase(RunState& r, int64_t p) {
       if (r.root && e.logging.samples_every_steps > 0 &&
           r.pos.global_step % e.logging.samples_every_steps == 0) {
         log.check();
-        phase.write_samples(r.samples_dir(), step_tag(phase.name(), r.pos.global_step));
+        write_pictures(r, phase);
       }
     }
     log.check();  // the epoch's last step was a logging step: nothing left to read

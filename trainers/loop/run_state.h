@@ -14,6 +14,7 @@
 #include "trainers/loop.h"
 #include "trainers/phase.h"
 #include "trainers/run/checkpoint.h"
+#include "trainers/run/event_log.h"
 #include "trainers/run/metrics_log.h"
 #include "trainers/run/progress.h"
 #include "trainers/run/run_folder.h"
@@ -44,6 +45,7 @@ struct RunState {
   bool resumed = false;  // continues a checkpoint
   int written_by = 0;    // ranks of the run that wrote that checkpoint
   std::unique_ptr<MetricsLog> metrics;         // rank 0
+  std::unique_ptr<EventLog> events;            // rank 0, with logging.tensorboard
   std::unique_ptr<CheckpointDir> checkpoints;  // rank 0
   std::unique_ptr<Progress> progress;
   RunResult result;
@@ -63,7 +65,8 @@ bool agree_on_stop(Communicator& comm);
 // run is complete, or a stop was requested during the start (result says which).
 void prepare(RunState& r);
 bool locate_start(RunState& r);
-// Opens the run folder for writing (rank 0: config.yaml, checkpoints/, metrics.jsonl) and prints
+// Opens the run folder for writing (rank 0: config.yaml, checkpoints/, metrics.jsonl, the events
+// file) and prints
 // the run's header.
 void open_run_folder(RunState& r);
 

@@ -134,6 +134,17 @@ void open_run_folder(RunState& r) {
   r.checkpoints =
       std::make_unique<CheckpointDir>((dir / "checkpoints").string(), e.checkpoint.keep);
   r.metrics = std::make_unique<MetricsLog>((dir / "metrics.jsonl").string());
+  // The events file continues like metrics.jsonl: the records up to the checkpoint's step. With
+  // tensorboard off, an earlier attempt's file is still cut to them (and gets no new records).
+  const int64_t keep_through = r.resumed ? r.meta.pos.global_step : -1;
+  int64_t events_dropped = 0;
+  if (e.logging.tensorboard) {
+    r.events = std::make_unique<EventLog>(r.o.run_dir, keep_through);
+    r.metrics->also_to(r.events.get());
+    events_dropped = r.events->dropped();
+  } else if (!events_files(r.o.run_dir).empty()) {
+    events_dropped = EventLog(r.o.run_dir, keep_through).dropped();
+  }
   if (r.o.quiet) return;
   std::printf("# resolved config (also in %s)\n%s", (dir / "config.yaml").c_str(),
               e.resolved_yaml.c_str());
@@ -143,6 +154,9 @@ void open_run_folder(RunState& r) {
   std::printf("device: %s (device: %s), precision: %s\n", describe_device(r.device).c_str(),
               device_request_name(e.device), precision_name(e.precision));
   if (!cleared.empty()) std::printf("%s\n", cleared.c_str());
+  if (r.resumed && events_dropped > 0)
+    std::printf("events file: dropped %lld record(s) after step %lld\n",
+                static_cast<long long>(events_dropped), static_cast<long long>(keep_through));
   if (r.resumed)
     std::printf("resuming from %s: phase %lld, epoch %lld, step %lld (written by %d rank(s))\n",
                 r.start.checkpoint.c_str(), static_cast<long long>(r.meta.pos.phase + 1),

@@ -28,7 +28,8 @@ void StepLog::check() {
                                       << values_->hint());
 }
 
-void StepLog::write(int64_t global_step, int64_t epoch, const std::string& phase) {
+void StepLog::write(int64_t global_step, int64_t epoch, const std::string& phase,
+                    const Metrics& lr) {
   check();
   // Sums of value * samples and the samples over all ranks: their ratio is the mean over the
   // global batches, exact also when ranks hold different numbers of samples. Every rank has the
@@ -47,6 +48,7 @@ void StepLog::write(int64_t global_step, int64_t epoch, const std::string& phase
   shown_ = mean;
   if (metrics_ != nullptr) {
     std::vector<std::pair<std::string, double>> rec(mean.begin(), mean.end());
+    rec.insert(rec.end(), lr.begin(), lr.end());
     const double secs = std::chrono::duration<double>(Clock::now() - window_start_).count();
     rec.emplace_back("samples_per_s", secs > 0 ? samples_ * comm_.size() / secs : 0);
     rec.emplace_back("data_wait_ms", wait);

@@ -3,7 +3,8 @@
 // rank's samples; nothing is read back per step. At every logging step (every
 // logging.every_steps steps of an epoch, and its last) the window's sums are read back once,
 // checked for a value that stopped being finite, and their means over all ranks' samples go to
-// metrics.jsonl (rank 0) and to the progress display, with the throughput and the mean data wait.
+// metrics.jsonl (rank 0) and to the progress display, with the learning rates, the throughput and
+// the mean data wait.
 // Before anything else persists the run (a checkpoint, pictures, a stop), the loop calls check().
 #pragma once
 
@@ -34,8 +35,9 @@ class StepLog {
   // of this window was not finite, naming the value, the first such step and what to do.
   void check();
   // A logging step (collective): check(), then the window's means over ranks written at (global
-  // step, epoch 1-based, phase) and shown from now on; the window starts again.
-  void write(int64_t global_step, int64_t epoch, const std::string& phase);
+  // step, epoch 1-based, phase) with the learning rates lr (the same on every rank) and shown
+  // from now on; the window starts again.
+  void write(int64_t global_step, int64_t epoch, const std::string& phase, const Metrics& lr);
   // The values the progress display shows: the last logged means (none before the first).
   const Metrics& shown() const { return shown_; }
 

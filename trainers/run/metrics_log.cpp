@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "trainers/run/event_log.h"
 
 namespace strata {
 
@@ -123,6 +124,7 @@ void MetricsLog::write(int64_t step, int64_t epoch, const std::string& phase,
   STRATA_CHECK(ok && std::fflush(f_) == 0, path_ << ": writing the metrics log failed ("
                                                  << std::strerror(errno)
                                                  << "); check free disk space");
+  if (events_ != nullptr) events_->scalars(step, phase, values);
 }
 
 }  // namespace strata

@@ -8,6 +8,7 @@
 #include "core/config/yaml_diff.h"
 #include "core/error.h"
 #include "trainers/run/checkpoint.h"
+#include "trainers/run/event_log.h"
 #include "trainers/run/text_file.h"
 
 namespace strata {
@@ -23,6 +24,7 @@ std::vector<std::string> run_entries(const fs::path& dir) {
   std::error_code ec;
   for (const char* name : kRunEntries)
     if (fs::exists(dir / name, ec)) found.push_back(name);
+  if (!events_files(dir.string()).empty()) found.push_back("events.out.tfevents.*");
   return found;
 }
 
@@ -114,6 +116,7 @@ std::string begin_run_folder(const std::string& dir_name, const RunStart& start,
   if (start.start_over) {
     for (const char* name : {"metrics.jsonl", "loss.png", "samples", "checkpoints"})
       fs::remove_all(dir / name, ec);
+    for (const std::string& events : events_files(dir_name)) fs::remove(events, ec);
     for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))  // loss.png.tmp-<pid>
       if (is_atomic_temp_name(e.path().filename().string())) fs::remove(e.path(), ec);
     said << "no checkpoint in " << dir_name << " yet: starting the run over (removed "

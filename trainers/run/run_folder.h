@@ -1,10 +1,11 @@
 // A run folder is either one whole run or refused. `strata train` writes there
-//   config.yaml, metrics.jsonl, loss.png, checkpoints/, samples/   (a run's entries)
+//   config.yaml, metrics.jsonl, loss.png, checkpoints/, samples/, events.out.tfevents.*
+// (a run's entries; the last is TensorBoard's events file, event_log.h)
 // and decides, before it writes anything, whether the run may start or continue in it:
 //   - a new run (no --resume) needs a folder that holds none of a run's entries;
 //   - --resume auto continues the folder's latest checkpoint; a folder whose earlier attempt
-//     stopped before its first checkpoint is started over (its metrics.jsonl, loss.png and
-//     samples/ are removed, so no step is logged twice); an empty folder starts a new run;
+//     stopped before its first checkpoint is started over (its metrics.jsonl, loss.png, events
+//     file and samples/ are removed, so no step is logged twice); an empty folder starts a new run;
 //   - --resume PATH continues that checkpoint, in an empty folder or in one holding the same
 //     experiment.
 // Continuing needs the same experiment: the checkpoint's (or config.yaml's) keys must equal the

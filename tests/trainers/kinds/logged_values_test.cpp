@@ -97,7 +97,7 @@ void expect_logged_like_the_host(Phase& phase, int steps, int every, MakeBatch b
       test::host_accumulate(sums, test::host_step_values(v.layout(), slots), b.size);
       samples += b.size;
       if ((s + 1) % every != 0) continue;
-      log.write(s + 1, 1, phase.name());
+      log.write(s + 1, 1, phase.name(), {});
       Metrics mean;
       for (size_t i = 0; i < names.size(); ++i)
         mean.emplace_back(names[i], sums[i] / static_cast<double>(samples));
