@@ -38,35 +38,28 @@ void StepGraph::run(const std::vector<Shape>& shapes, const std::function<void()
     return;
   }
   const Key key = key_of(shapes);
-  if (mode_ == Mode::kCheck) {
-    // As on a GPU: a warm-up step of each key runs as it is; every later step runs under a
-    // CaptureScope, where any wait for the device throws as it would in a capture.
-    if (!warm_ || !(key == warm_key_)) {
-      step();
-      ++eager_;
-      warm_key_ = key_of(shapes);
-      warm_ = true;
-      return;
-    }
-    CaptureScope scope;
-    step();
-    ++replays_;
-    return;
-  }
   if (work_ && key == captured_key_) {
     work_->replay();
     ++replays_;
     return;
   }
   if (!warm_ || !(key == warm_key_)) {
-    // A new shape, or device memory changed since the warm-up: run eagerly once more (the old
-    // graph goes once its last replay is done).
+    // A new shape, or device memory changed since the warm-up: run eagerly once more, as it is
+    // (the old graph goes once its last replay is done).
     if (work_) backend_for(device_).synchronize();
     work_.reset();
     step();
     ++eager_;
     warm_key_ = key_of(shapes);  // after the step's own first-time allocations
     warm_ = true;
+    return;
+  }
+  if (mode_ == Mode::kCheck) {
+    // Where a GPU would capture or replay: the step runs under a CaptureScope, where any wait for
+    // the device throws as it would in a capture.
+    CaptureScope scope;
+    step();
+    ++replays_;
     return;
   }
   work_ = backend_for(device_).capture(step);
